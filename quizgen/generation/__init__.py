@@ -1,0 +1,1 @@
+"""Generation: facts → questions (Items), through Jinja templates, with checked distractors."""

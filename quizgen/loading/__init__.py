@@ -1,0 +1,1 @@
+"""Loading: YAML files → validated model objects, with every problem located."""

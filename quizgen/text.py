@@ -1,0 +1,35 @@
+"""The one place for escaping and small text helpers.
+
+Everything that comes from fact text is HTML-escaped once, when a question is rendered (Jinja
+autoescape), and travels as `Markup`. Exports that want plain text call `plain()`; exports that
+want HTML use the Markup as is. Never build HTML from fact text by string concatenation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+__all__ = ["Markup", "capfirst", "escape", "join_list", "plain"]
+
+
+def plain(value: str | Markup) -> str:
+    """Markup → the text a reader sees (tags removed, entities decoded); plain str unchanged."""
+    if isinstance(value, Markup):
+        return value.striptags()
+    return value
+
+
+def join_list(items: Iterable[str], conj: str = "and") -> str:
+    """`Russia, Iran, Iraq and Syria`."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conj} {items[-1]}"
+
+
+def capfirst(s: str) -> str:
+    """Capitalise the first letter only (`the agreement` → `The agreement`; `iPhone` untouched
+    elsewhere)."""
+    return s[:1].upper() + s[1:] if s else s
