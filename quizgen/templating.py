@@ -1,0 +1,110 @@
+"""The Jinja environment shared by question templates and quiz layouts.
+
+Search order (first match wins): the deck's own `templates:` folder, the project's `templates/`
+folder, then the defaults shipped in quizgen/templates. StrictUndefined turns a typo in a template
+into an error that names the template and line. Anki card templates (`{{Field}}` syntax) are read
+as raw text through `raw_template()`, never rendered by Jinja.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from quizgen.errors import TemplateError
+
+PACKAGE_TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
+
+
+def search_path(
+    deck_templates: str | None, project_templates: Iterable[str] = ()
+) -> tuple[str, ...]:
+    dirs = [d for d in (deck_templates, *project_templates) if d and os.path.isdir(d)]
+    return (*dict.fromkeys(os.path.abspath(d) for d in dirs), PACKAGE_TEMPLATES)
+
+
+@lru_cache(maxsize=32)
+def make_env(paths: Sequence[str] = (PACKAGE_TEMPLATES,)) -> jinja2.Environment:
+    """One environment per search path; cached so templates compile once per process."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in paths]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,  # fact text is escaped on the way in; templates emit HTML-safe Markup
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    for name, fn in FILTERS.items():
+        env.filters[name] = fn
+    return env
+
+
+FILTERS: dict[str, Callable[..., Any]] = {}
+
+
+def template_filter(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Register a filter for every environment made after import."""
+    FILTERS[fn.__name__] = fn
+    return fn
+
+
+def render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render a template; any Jinja failure becomes a TemplateError naming the file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(
+            f"{e.filename or name}:{e.lineno}: template syntax error: {e.message}"
+        ) from e
+    except jinja2.TemplateNotFound as e:
+        raise TemplateError(
+            f"template {e.name!r} not found (searched {', '.join(_paths(env))})"
+        ) from e
+    except jinja2.UndefinedError as e:
+        raise TemplateError(f"{_where(env, name, e)}: {e.message}") from e
+    except TemplateError:
+        raise
+    except Exception as e:  # a filter or test raised inside a user's template
+        raise TemplateError(f"{_where(env, name, e)}: {type(e).__name__}: {e}") from e
+
+
+def raw_template(env: jinja2.Environment, name: str) -> str:
+    """A template file's text as written, by the same override order (for Anki card templates)."""
+    assert env.loader is not None
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(
+            f"template {name!r} not found (searched {', '.join(_paths(env))})"
+        ) from None
+    return source
+
+
+def _paths(env: jinja2.Environment) -> list[str]:
+    loader = env.loader
+    if isinstance(loader, jinja2.ChoiceLoader):
+        return [
+            p
+            for sub in loader.loaders
+            if isinstance(sub, jinja2.FileSystemLoader)
+            for p in sub.searchpath
+        ]
+    return []
+
+
+def _where(env: jinja2.Environment, name: str, e: BaseException) -> str:
+    """file:line of the innermost template frame in the traceback, else the template name."""
+    tb = e.__traceback__
+    found = name
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".j2", ".html", ".jinja", ".txt")) or code.co_filename in (
+            "<template>",
+        ):
+            found = f"{code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
