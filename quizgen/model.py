@@ -30,7 +30,7 @@ BOUNDS: tuple[Bound, ...] = ("exact", "about", "more_than", "at_least", "fewer_t
 FACT_KINDS = ("event", "role", "location", "quantity", "group", "quote")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Location:
     """Where something was written: for messages and lint reports."""
 

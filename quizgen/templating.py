@@ -8,8 +8,9 @@ as raw text through `raw_template()`, never rendered by Jinja.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -53,9 +54,38 @@ def template_filter(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
-    """Render a template; any Jinja failure becomes a TemplateError naming the file and line."""
-    try:
+    """Render a whole template; any Jinja failure becomes a TemplateError naming file and line."""
+    with _located(env, name):
         return env.get_template(name).render(**context)
+    raise AssertionError("unreachable")  # pragma: no cover - _located re-raises
+
+
+def render_block(env: jinja2.Environment, name: str, block: str, context: dict[str, Any]) -> str:
+    """Render one `{% block %}` of a template (question templates hold one block per slot)."""
+    with _located(env, name):
+        template = env.get_template(name)
+        if block not in template.blocks:
+            raise TemplateError(
+                f"{template.filename or name}: has no block {block!r} "
+                f"(it has: {', '.join(template.blocks) or 'none'})"
+            )
+        try:
+            return "".join(template.blocks[block](template.new_context(context)))
+        except Exception:
+            env.handle_exception()  # rewrites the traceback to template lines, then re-raises
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def has_block(env: jinja2.Environment, name: str, block: str) -> bool:
+    with _located(env, name):
+        return block in env.get_template(name).blocks
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextlib.contextmanager
+def _located(env: jinja2.Environment, name: str) -> Iterator[None]:
+    try:
+        yield
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(
             f"{e.filename or name}:{e.lineno}: template syntax error: {e.message}"
@@ -98,13 +128,12 @@ def _paths(env: jinja2.Environment) -> list[str]:
 
 def _where(env: jinja2.Environment, name: str, e: BaseException) -> str:
     """file:line of the innermost template frame in the traceback, else the template name."""
+    roots = tuple(_paths(env))
     tb = e.__traceback__
     found = name
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename.endswith((".j2", ".html", ".jinja", ".txt")) or code.co_filename in (
-            "<template>",
-        ):
-            found = f"{code.co_filename}:{tb.tb_lineno}"
+    while tb is not None:  # Jinja rewrites frames so template code reports the template's line
+        filename = tb.tb_frame.f_code.co_filename
+        if roots and filename.startswith(roots):
+            found = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return found

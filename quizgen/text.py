@@ -8,6 +8,7 @@ want HTML use the Markup as is. Never build HTML from fact text by string concat
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 
@@ -29,7 +30,12 @@ def join_list(items: Iterable[str], conj: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conj} {items[-1]}"
 
 
-def capfirst(s: str) -> str:
-    """Capitalise the first letter only (`the agreement` → `The agreement`; `iPhone` untouched
-    elsewhere)."""
-    return s[:1].upper() + s[1:] if s else s
+S = TypeVar("S", str, Markup)
+
+
+def capfirst(s: S) -> S:
+    """Capitalise the first letter only (`the agreement` → `The agreement`). Keeps Markup as
+    Markup, and leaves a leading HTML entity alone (`&lt;` must not become `&LT;`)."""
+    if not s or s[0] == "&":
+        return s
+    return s[:1].upper() + s[1:]
