@@ -11,7 +11,17 @@ from typing import Any, TypeVar
 
 from quizgen.dates import DateSyntaxError, FuzzyDate, parse_date
 from quizgen.errors import DeckError, Problem
-from quizgen.loading.yamlsource import Map, Null, Seq, Str, parse_file, where
+from quizgen.loading import yamlsource
+from quizgen.loading.yamlsource import (
+    Map,
+    Null,
+    Seq,
+    Str,
+    parse_file,
+    paused_gc,
+    size_problem,
+    where,
+)
 from quizgen.model import (
     BOUNDS,
     CLAIM_STATUSES,
@@ -166,8 +176,13 @@ class FileReader:
             self.error(m[key], f"{what}: {key!r}: {e}")
             return None
 
-    def dated(self, m: Map, key: str, what: str) -> Dated | None:
+    def dated(self, m: Map, key: str, what: str, required: bool = False) -> Dated | None:
         if key not in m:
+            if "date_text" in m and not required:  # (a missing required date is reported)
+                self.error(
+                    _KeyAt(m, "date_text"),
+                    f"{what}: 'date_text' says how {key!r} reads, but there is no {key!r}",
+                )
             return None
         d = self.date(m, key, what)
         return Dated(d, self.text(m, "date_text", what)) if d else None
@@ -211,9 +226,17 @@ def read_deck(path: str, data: bytes | None = None) -> tuple[Deck | None, list[P
     if data is None:
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                too_big = size_problem(shown, os.fstat(fh.fileno()).st_size)
+                if too_big:
+                    return None, [too_big]
+                data = fh.read(yamlsource.MAX_FILE_BYTES + 1)  # the file may grow, or be a device
         except OSError as e:
             return None, [Problem(shown, 0, 0, f"cannot read the file: {e.strerror}")]
+    with paused_gc():
+        return _read_deck(path, shown, data)
+
+
+def _read_deck(path: str, shown: str, data: bytes) -> tuple[Deck | None, list[Problem]]:
     root, problems = parse_file(shown, data)
     r = FileReader(shown)
     r.problems.extend(problems)
@@ -223,12 +246,13 @@ def read_deck(path: str, data: bytes | None = None) -> tuple[Deck | None, list[P
     if top is None:
         return None, r.problems
     base = os.path.dirname(os.path.abspath(path))
-    info = _deck_info(r, top.get("deck"), base, top)
+    # A missing 'deck' or 'facts' is already reported by mapping(); don't report it twice.
+    info = _deck_info(r, top["deck"], base, top) if "deck" in top else None
     sources = _table(r, top, "sources", lambda k, v: _source(r, k, v))
     if "sources" not in top:
         r.error(top, "the file has no 'sources': every fact must cite at least one source")
     entities = _table(r, top, "entities", lambda k, v: _entity(r, k, v))
-    facts = _facts(r, top.get("facts"), sources, entities, base, top)
+    facts = _facts(r, top["facts"], sources, entities, base, top) if "facts" in top else []
     if info is None or r.problems:
         return None, r.problems
     return Deck(info, os.path.abspath(path), sources, entities, tuple(facts)), []
@@ -391,8 +415,8 @@ def _fact(
     m = r.mapping(
         raw,
         what,
-        {"id", "kind", "sources"} | required,
-        (COMMON_FACT_KEYS | optional) - {"id", "kind", "sources"},
+        {"id", "sources"} | required,  # a missing 'kind' is reported above, with the choices
+        (COMMON_FACT_KEYS | optional) - {"id", "sources"},
         parent,
     )
     assert m is not None
@@ -486,7 +510,7 @@ def _entity1(
 def _body(r: FileReader, kind: str, m: Map, what: str, entities: dict[str, Entity]) -> Body | None:
     text = r.text
     if kind == "event":
-        when = r.dated(m, "when", what)
+        when = r.dated(m, "when", what, required=True)
         what_ = text(m, "what", what, required=True)
         return (
             EventFact(
@@ -551,6 +575,9 @@ def _body(r: FileReader, kind: str, m: Map, what: str, entities: dict[str, Entit
     )
 
 
+MAX_DIGITS = 30  # far beyond any real figure; keeps formatting and arithmetic cheap and exact
+
+
 def _number(r: FileReader, m: Map, key: str, what: str) -> Decimal | None:
     s = r.text(m, key, what, required=True)
     if s is None:
@@ -561,6 +588,15 @@ def _number(r: FileReader, m: Map, key: str, what: str) -> Decimal | None:
         value = None
     if value is None or not value.is_finite():
         r.error(m[key], f"{what}: {key!r} must be a number like 250000 or 1.5 (got {s!r})")
+        return None
+    digits, exponent = len(value.as_tuple().digits), value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if value and not (exponent > -MAX_DIGITS and digits + exponent <= MAX_DIGITS):
+        r.error(
+            m[key],
+            f"{what}: {key!r} is out of range: write a number of at most {MAX_DIGITS} digits "
+            f"before and after the decimal point (got {s!r})",
+        )
         return None
     return value
 
@@ -586,9 +622,14 @@ def find_deck_files(paths: Iterable[str]) -> tuple[list[str], list[Problem]]:
     problems: list[Problem] = []
     for p in paths:
         if os.path.isdir(p):
+            try:
+                names = os.listdir(p)
+            except OSError as e:
+                problems.append(Problem(p, 0, 0, f"cannot read the folder: {e.strerror}"))
+                continue
             found = sorted(
                 os.path.join(p, n)
-                for n in os.listdir(p)
+                for n in names
                 if n.endswith(DECK_SUFFIXES) and not n.startswith(".")
             )
             if not found:
@@ -596,6 +637,8 @@ def find_deck_files(paths: Iterable[str]) -> tuple[list[str], list[Problem]]:
             files.extend(found)
         elif os.path.isfile(p):
             files.append(p)
+        elif os.path.exists(p):
+            problems.append(Problem(p, 0, 0, "not a deck file (a device, pipe or socket)"))
         else:
             problems.append(Problem(p, 0, 0, "no such file or folder"))
     return files, problems
@@ -605,8 +648,10 @@ def load_decks(paths: Iterable[str]) -> list[Deck]:
     """Load and validate every deck; raise DeckError listing all problems in all files."""
     files, problems = find_deck_files(paths)
     decks: list[Deck] = []
-    unique = {os.path.abspath(f): f for f in reversed(files)}
-    for f in reversed(unique.values()):
+    unique: dict[str, str] = {}  # a file named twice loads once, where and as first named
+    for f in files:
+        unique.setdefault(os.path.abspath(f), f)
+    for f in unique.values():
         deck, found = read_deck(f)
         problems.extend(found)
         if deck is not None:
