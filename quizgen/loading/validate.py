@@ -422,7 +422,7 @@ def _fact(
     assert m is not None
     fact_id = r.slug(m, "id", what)
     srcs = [r.ref(s, sources, what, "source") for s in r.text_list(m, "sources", what)]
-    if "sources" in m and not srcs:
+    if "sources" in m and not m["sources"]:  # an empty list or nothing at all
         r.error(m["sources"], f"{what}: 'sources' is empty; cite at least one source", m)
     status = r.choice(m, "status", what, CLAIM_STATUSES, "established")
     claimed_by = r.text(m, "claimed_by", what) or ""
@@ -448,6 +448,14 @@ def _fact(
         if not os.path.isfile(image):
             r.error(m["image"], f"{what}: the image {m['image']!s} does not exist")
     body = _body(r, kind, m, what, entities) if kind else None
+    # Every field is checked before giving up, so one run reports all of a fact's problems.
+    section = r.text(m, "section", what)
+    tags = tuple(dict.fromkeys(r.text_list(m, "tags", what)))
+    note = r.text(m, "note", what) or ""
+    distractors = tuple(dict.fromkeys(r.text_list(m, "distractors", what)))
+    accept = tuple(dict.fromkeys(r.text_list(m, "accept", what)))
+    if body is None and kind is not None and len(r.problems) == before:  # never drop silently
+        r.error(m, f"{what}: the {kind} is incomplete")
     if fact_id is None or kind is None or body is None or len(r.problems) > before:
         return None
     return Fact(
@@ -456,14 +464,14 @@ def _fact(
         body=body,
         sources=tuple(dict.fromkeys(s for s in srcs if s is not None)),
         location=Location(r.path, m.line),
-        section=r.text(m, "section", what),
-        tags=tuple(dict.fromkeys(r.text_list(m, "tags", what))),
+        section=section,
+        tags=tags,
         status=status,  # type: ignore[arg-type]
         claimed_by=claimed_by,
         denied_by=denied_by,
-        note=r.text(m, "note", what) or "",
-        distractors=tuple(dict.fromkeys(r.text_list(m, "distractors", what))),
-        accept=tuple(dict.fromkeys(r.text_list(m, "accept", what))),
+        note=note,
+        distractors=distractors,
+        accept=accept,
         image=image,
     )
 
@@ -475,7 +483,10 @@ def _entities(
     what: str,
     entities: dict[str, Entity],
     kinds: tuple[str, ...] | None,
+    required: bool = False,
 ) -> list[Entity]:
+    if required and key in m and not m[key]:  # nothing, or an empty list
+        r.error(m[key], f"{what}: {key!r} is empty", m)
     out: list[Entity] = []
     for item in r.text_list(m, key, what):
         e = r.ref(item, entities, what, "entity")
@@ -485,6 +496,9 @@ def _entities(
             r.error(
                 item, f"{what}: {key!r} wants {' or '.join(kinds)}, but {str(item)!r} is a {e.kind}"
             )
+            continue
+        if e in out:
+            r.error(item, f"{what}: {key!r} lists {str(item)!r} twice")
             continue
         out.append(e)
     return out
@@ -497,82 +511,66 @@ def _entity1(
     what: str,
     entities: dict[str, Entity],
     kinds: tuple[str, ...] | None,
+    required: bool = False,
 ) -> Entity | None:
     if key not in m:
         return None
-    if isinstance(m[key], Seq):
+    if isinstance(m[key], Seq) and m[key]:
         r.error(m[key], f"{what}: {key!r} takes one entity id, not a list")
         return None
-    found = _entities(r, m, key, what, entities, kinds)
+    found = _entities(r, m, key, what, entities, kinds, required)
     return found[0] if found else None
 
 
 def _body(r: FileReader, kind: str, m: Map, what: str, entities: dict[str, Entity]) -> Body | None:
+    # Every field is read (and so checked) before deciding whether the body is usable.
     text = r.text
     if kind == "event":
-        when = r.dated(m, "when", what, required=True)
         what_ = text(m, "what", what, required=True)
-        return (
-            EventFact(
-                what_,
-                when,
-                _entity1(r, m, "where", what, entities, PLACE_KINDS),
-                tuple(_entities(r, m, "who", what, entities, None)),
-            )
-            if what_ and when
-            else None
-        )
+        when = r.dated(m, "when", what, required=True)
+        where_ = _entity1(r, m, "where", what, entities, PLACE_KINDS)
+        who = tuple(_entities(r, m, "who", what, entities, None))
+        return EventFact(what_, when, where_, who) if what_ and when else None
     if kind == "role":
-        person = _entity1(r, m, "person", what, entities, ("person",))
+        person = _entity1(r, m, "person", what, entities, ("person",), required=True)
         role = text(m, "role", what, required=True)
         org = _entity1(r, m, "organisation", what, entities, ("organisation", "country"))
-        return RoleFact(person, role, org, r.dated(m, "as_of", what)) if person and role else None
+        as_of = r.dated(m, "as_of", what)
+        return RoleFact(person, role, org, as_of) if person and role else None
     if kind == "location":
         thing = text(m, "thing", what, required=True)
-        places = _entities(r, m, "places", what, entities, PLACE_KINDS)
-        if "places" in m and not places and not isinstance(m["places"], Seq | Str):
-            pass  # already reported by text_list
-        elif "places" in m and not m["places"]:
-            r.error(m["places"], f"{what}: 'places' is empty", m)
-        return (
-            LocationFact(thing, tuple(places), r.dated(m, "as_of", what))
-            if thing and places
-            else None
-        )
+        places = _entities(r, m, "places", what, entities, PLACE_KINDS, required=True)
+        as_of = r.dated(m, "as_of", what)
+        return LocationFact(thing, tuple(places), as_of) if thing and places else None
     if kind == "quantity":
         what_ = text(m, "what", what, required=True)
         value = _number(r, m, "value", what)
+        unit = text(m, "unit", what) or ""
         bound = r.choice(m, "bound", what, BOUNDS, "exact")
+        as_of = r.dated(m, "as_of", what)
         return (
-            QuantityFact(
-                what_,
-                value,
-                text(m, "unit", what) or "",
-                bound,  # type: ignore[arg-type]
-                r.dated(m, "as_of", what),
-            )
+            QuantityFact(what_, value, unit, bound, as_of)  # type: ignore[arg-type]
             if what_ and value is not None
             else None
         )
     if kind == "group":
         name = text(m, "name", what, required=True)
-        members = _entities(r, m, "members", what, entities, None)
-        if "members" in m and isinstance(m["members"], Seq) and len(m["members"]) < 2:
-            r.error(m["members"], f"{what}: a group needs at least 2 members")
+        members = _entities(r, m, "members", what, entities, None, required=True)
+        listed = m.get("members")
+        if isinstance(listed, Str) or (isinstance(listed, Seq) and len(listed) == 1):
+            r.error(listed, f"{what}: a group needs at least 2 members")
         complete = _bool(r, m, "complete", what, True)
+        as_of = r.dated(m, "as_of", what)
         return (
-            GroupFact(name, tuple(members), complete, r.dated(m, "as_of", what))
-            if name and len(members) >= 2
-            else None
+            GroupFact(name, tuple(members), complete, as_of) if name and len(members) >= 2 else None
         )
     assert kind == "quote"
-    speaker = _entity1(r, m, "speaker", what, entities, ("person", "organisation", "country"))
+    speaker_kinds = ("person", "organisation", "country")
+    speaker = _entity1(r, m, "speaker", what, entities, speaker_kinds, required=True)
     words = text(m, "text", what, required=True)
-    return (
-        QuoteFact(speaker, words, r.dated(m, "when", what), text(m, "context", what) or "")
-        if speaker and words
-        else None
-    )
+    when = r.dated(m, "when", what)
+    context = text(m, "context", what) or ""
+    return QuoteFact(speaker, words, when, context) if speaker and words else None
 
 
 MAX_DIGITS = 30  # far beyond any real figure; keeps formatting and arithmetic cheap and exact

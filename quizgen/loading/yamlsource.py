@@ -106,10 +106,12 @@ def _wide_encoding(data: bytes) -> str | None:
     head = data[:512]
     if len(head) >= 4 and (head[1:4] == b"\0\0\0" or head[:3] == b"\0\0\0"):
         return "UTF-32"
-    # Without a BOM, mostly-ASCII UTF-16 has NULs at every even (big-endian) or odd position.
+    # Without a BOM, mostly-ASCII UTF-16 has NULs at most even (big-endian) or odd positions,
+    # and none at the others.
     if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
         zero_at = 0 if head[0] == 0 else 1
-        if all(b != 0 for b in head[1 - zero_at :: 2]):
+        high, low = head[zero_at::2], head[1 - zero_at :: 2]
+        if 0 not in low and high.count(0) * 2 >= len(high):
             return "UTF-16"
     return None
 
