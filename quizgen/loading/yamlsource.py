@@ -159,7 +159,7 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
         line, col = composer.position(mark) if mark else (0, 0)
         return None, [Problem(filename, line, col, _yaml_message(e, text, line))]
     except yaml.YAMLError as e:  # ReaderError and friends carry no mark object
-        return None, [Problem(filename, *_reader_position(e, text), f"YAML error: {_oneline(e)}")]
+        return None, [Problem(filename, *_reader_position(e, text), _reader_message(e))]
     if value is None:
         return None, [Problem(filename, 0, 0, "the file is empty")]
     return value, composer.problems
@@ -385,6 +385,18 @@ def _reader_position(e: yaml.YAMLError, text: str) -> tuple[int, int]:
             pos = len(text.encode("utf-8")[:pos].decode("utf-8", "ignore"))
         return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
     return 0, 0
+
+
+def _reader_message(e: yaml.YAMLError) -> str:
+    char = getattr(e, "character", None)
+    if isinstance(char, str) and len(char) == 1:
+        char = ord(char)
+    if isinstance(char, int):  # the reader refuses characters YAML does not allow in a file
+        return (
+            f"the file contains the control character U+{char:04X}, which YAML does not allow; "
+            "remove it"
+        )
+    return f"YAML error: {_oneline(e)}"
 
 
 def _oneline(e: Exception) -> str:
