@@ -226,10 +226,12 @@ def read_deck(path: str, data: bytes | None = None) -> tuple[Deck | None, list[P
     if data is None:
         try:
             with open(path, "rb") as fh:
-                too_big = size_problem(shown, os.fstat(fh.fileno()).st_size)
+                size = os.fstat(fh.fileno()).st_size
+                too_big = size_problem(shown, size)
                 if too_big:
                     return None, [too_big]
-                data = fh.read(yamlsource.MAX_FILE_BYTES + 1)  # the file may grow, or be a device
+                # A size of 0 may be a pipe or a /proc file: read no more than the cap allows.
+                data = fh.read() if size else fh.read(yamlsource.MAX_FILE_BYTES + 1)
         except OSError as e:
             return None, [Problem(shown, 0, 0, f"cannot read the file: {e.strerror}")]
     with paused_gc():

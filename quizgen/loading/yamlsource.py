@@ -92,9 +92,15 @@ def size_problem(path: str, size: int) -> Problem | None:
         path,
         0,
         0,
-        f"the file is {size / 2**20:.1f} MiB; deck files are limited to "
-        f"{MAX_FILE_BYTES / 2**20:g} MiB (split it into several files)",
+        f"the file is {_size(size, '.1f')}; deck files are limited to "
+        f"{_size(MAX_FILE_BYTES, 'g')} (split it into several files)",
     )
+
+
+def _size(n: int, spec: str) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:{spec}} MiB"
+    return f"{n / 2**10:{spec}} KiB"
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -157,7 +163,12 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = composer.position(mark) if mark else (0, 0)
-        return None, [Problem(filename, line, col, _yaml_message(e, text, line))]
+        message = _yaml_message(e, text, line)
+        if e.context and e.context_mark and e.problem_mark:
+            opened = composer.position(e.context_mark)[0]
+            if opened != line and "tabs" not in message:  # an unclosed bracket or quote: say where
+                message += f" ({e.context} started on line {opened})"
+        return None, [Problem(filename, line, col, message)]
     except yaml.YAMLError as e:  # ReaderError and friends carry no mark object
         return None, [Problem(filename, *_reader_position(e, text), _reader_message(e))]
     if value is None:
