@@ -177,7 +177,7 @@ class FileReader:
             return None
 
     def dated(self, m: Map, key: str, what: str, required: bool = False) -> Dated | None:
-        if key not in m:
+        if key not in m or (not required and isinstance(m[key], Null)):  # optional, left out
             if "date_text" in m and not required:  # (a missing required date is reported)
                 self.error(
                     _KeyAt(m, "date_text"),
@@ -321,7 +321,7 @@ def _source(r: FileReader, key: Str, value: Any) -> Source | None:
     if m is None:
         return None
     title = r.text(m, "title", what, required=True)
-    date = r.date(m, "date", what) if "date" in m else None
+    date = r.date(m, "date", what) if m.get("date") is not None else None
     if title is None:
         return None
     return Source(
