@@ -213,6 +213,8 @@ class _Composer:
         """1-based (line, column) of a mark, in lines as editors count them."""
         if self.lines is None:
             return mark.line + 1, mark.column + 1
+        if mark.line >= len(self.lines):  # the end of the stream, past the last break
+            return self.lines[-1][0] + 1 + mark.line - (len(self.lines) - 1), mark.column + 1
         real_line, offset = self.lines[mark.line]
         return real_line + 1, offset + mark.column + 1
 
