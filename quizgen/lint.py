@@ -33,8 +33,9 @@ def lint(deck: Deck, items: Sequence[Item], refusals: Iterable[Refusal] = ()) ->
         Finding(r.fact.location, r.code, f"fact {r.fact.id!r}: {r.message}") for r in refusals
     ]
     found += _ambiguous(items)
+    claimed_by = {f.id: f.claimed_by for f in deck.facts}
     for it in items:
-        found += _item_findings(deck, it)
+        found += _item_findings(it, claimed_by.get(it.fact_id, ""))
     found += _length_giveaway(deck, items)
     found += _facts_without_questions(deck, items)
     found += _time_bound(deck)
@@ -68,7 +69,7 @@ def _ambiguous(items: Sequence[Item]) -> list[Finding]:
     return found
 
 
-def _item_findings(deck: Deck, it: Item) -> list[Finding]:
+def _item_findings(it: Item, claimed_by: str) -> list[Finding]:
     found = []
     prompt = plain(it.prompt)
     options = [plain(o) for o in it.options]
@@ -102,20 +103,21 @@ def _item_findings(deck: Deck, it: Item) -> list[Finding]:
                     f"{_where(it)}: date options are not all at the same precision: {options}",
                 )
             )
-    if it.qtype == "tf" and it.status != "established":
-        fact = next((f for f in deck.facts if f.id == it.fact_id), None)
-        who = fact.claimed_by if fact else ""
-        if not who or norm(who) not in norm(prompt):
-            found.append(
-                Finding(
-                    it.location,
-                    "bare-claim",
-                    f"{_where(it)}: a {it.status} claim is "
-                    f"asked as a bare true/false statement (say who claims it): "
-                    f"{prompt!r}",
-                    "error",
-                )
+    if (
+        it.qtype == "tf"
+        and it.status != "established"
+        and (not claimed_by or norm(claimed_by) not in norm(prompt))
+    ):
+        found.append(
+            Finding(
+                it.location,
+                "bare-claim",
+                f"{_where(it)}: a {it.status} claim is "
+                f"asked as a bare true/false statement (say who claims it): "
+                f"{prompt!r}",
+                "error",
             )
+        )
     return found
 
 

@@ -38,6 +38,7 @@ def make_env(paths: Sequence[str] = (PACKAGE_TEMPLATES,)) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # a build is one process: don't stat every template on every render
     )
     for name, fn in FILTERS.items():
         env.filters[name] = fn

@@ -9,6 +9,8 @@ same checks.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import random
 import re
 import unicodedata
@@ -16,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import TypeVar
 
 from quizgen.dates import DateSyntaxError, FuzzyDate, parse_date
 from quizgen.model import (
@@ -30,6 +34,7 @@ from quizgen.model import (
     RoleFact,
 )
 
+T = TypeVar("T")
 WANT = 3  # distractors per multiple-choice item (4 options)
 MIN = 2  # fewer than this and the item is not made (3 options at least)
 _SPAN = {"year": 6, "month": 8, "day": 45}  # how far (in units) a plausible wrong date may lie
@@ -38,6 +43,7 @@ _SPAN = {"year": 6, "month": 8, "day": 45}  # how far (in units) a plausible wro
 _SHIFTS = {"year": (1, 2, 3, 4, 5, 6), "month": (2, 3, 4, 5, 6, 8), "day": (5, 9, 14, 20, 30, 45)}
 
 
+@lru_cache(maxsize=1 << 16)
 def norm(text: str) -> str:
     """Comparison key: case, accents, punctuation and a leading article don't make a new answer."""
     t = unicodedata.normalize("NFKD", text.casefold())
@@ -49,27 +55,47 @@ def norm(text: str) -> str:
 def mentions(text: str, name: str) -> bool:
     """Does `text` contain `name` as whole words (under `norm`)?"""
     key = norm(name)
-    return len(key) >= 3 and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", norm(text)) is not None
+    # norm() turns every non-word run into one space, so padding makes this a whole-word test.
+    return len(key) >= 3 and f" {key} " in f" {norm(text)} "
+
+
+_SAMPLE = 40  # candidates looked at per question: enough to find 3 good ones, O(1) per item
+
+
+def _sample(rng: random.Random, pool: Sequence[T], limit: int = _SAMPLE) -> list[T]:
+    """Up to `limit` random members of `pool` in random order, in O(limit) for large pools."""
+    if len(pool) <= limit:
+        items = list(pool)
+        rng.shuffle(items)
+        return items
+    return [pool[i] for i in rng.sample(range(len(pool)), limit)]
 
 
 @dataclass
 class DeckIndex:
-    """Everything distractor search needs, built once per deck (no scan per question)."""
+    """Everything distractor search needs, built once per deck: lookups, not scans, per question."""
 
     deck: Deck
     entities_by_kind: dict[str, list[Entity]] = field(default_factory=lambda: defaultdict(list))
+    entities_by_category: dict[tuple[str, str], list[Entity]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    by_name: dict[str, Entity] = field(default_factory=dict)
     role_holders: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     person_roles: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     thing_places: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     place_things: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     group_members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     quote_speakers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Event dates per precision, sorted by start, with the starts alone for bisecting.
     dates_by_precision: dict[str, list[FuzzyDate]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    quantities_by_unit: dict[str, list[tuple[str, Decimal]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    date_starts: dict[str, list[dt.date]] = field(default_factory=dict)
+    blurred: set[FuzzyDate] = field(default_factory=set)  # event dates another event blurs into
+    # Figures per unit, sorted, and the values stated for each (unit, what).
+    values_by_unit: dict[str, list[Decimal]] = field(default_factory=lambda: defaultdict(list))
+    figures: dict[tuple[str, str], list[Decimal]] = field(default_factory=lambda: defaultdict(list))
     roles: list[str] = field(default_factory=list)
 
     @classmethod
@@ -77,7 +103,11 @@ class DeckIndex:
         ix = cls(deck)
         for e in sorted(deck.entities.values(), key=lambda e: e.id):
             ix.entities_by_kind[e.kind].append(e)
+            if e.category:
+                ix.entities_by_category[(e.kind, e.category)].append(e)
+            ix.by_name.setdefault(e.name, e)
         seen_roles: dict[str, str] = {}
+        event_dates: list[FuzzyDate] = []
         for f in deck.facts:
             b = f.body
             if isinstance(b, RoleFact):
@@ -93,11 +123,33 @@ class DeckIndex:
             elif isinstance(b, QuoteFact):
                 ix.quote_speakers[norm(b.text)].add(b.speaker.id)
             elif isinstance(b, EventFact):
-                ix.dates_by_precision[b.when.date.precision].append(b.when.date)
+                event_dates.append(b.when.date)
             elif isinstance(b, QuantityFact):
-                ix.quantities_by_unit[norm(b.unit)].append((norm(b.what), b.value))
+                ix.values_by_unit[norm(b.unit)].append(b.value)
+                ix.figures[(norm(b.unit), norm(b.what))].append(b.value)
         ix.roles = sorted(seen_roles.values())
+        for values in ix.values_by_unit.values():
+            values.sort()
+        event_dates.sort(key=lambda d: d.sort_key)
+        for d in event_dates:
+            ix.dates_by_precision[d.precision].append(d)
+        ix.date_starts = {p: [d.lower for d in ds] for p, ds in ix.dates_by_precision.items()}
+        ix.blurred = _blurred(event_dates)
         return ix
+
+
+def _blurred(dates: list[FuzzyDate]) -> set[FuzzyDate]:
+    """Dates (sorted by start) that some other date cannot be told apart from."""
+    out: set[FuzzyDate] = set()
+    gap = dt.timedelta(days=63)  # FuzzyDate.distinct_from's margin for fuzzy dates
+    for i, d in enumerate(dates):
+        limit = d.upper + gap if d.upper < dt.date.max - gap else dt.date.max
+        for other in dates[i + 1 :]:
+            if other.lower > limit:
+                break
+            if not d.distinct_from(other):
+                out |= {d, other}
+    return out
 
 
 @dataclass
@@ -159,16 +211,21 @@ def entity_distractors(
         e = deck_entities.get(text)
         take(e.name if e else text, "explicit")
     kinds = tuple(kinds or (answer.kind,))
-    pool = [e for k in kinds for e in ix.entities_by_kind.get(k, ()) if e.id not in true_ids]
-    same = [e for e in pool if answer.category and e.category == answer.category]
-    other = [e for e in pool if e not in same]
-    rng.shuffle(same)
-    rng.shuffle(other)
+    same = (
+        [
+            e
+            for k in kinds
+            for e in _sample(rng, ix.entities_by_category.get((k, answer.category), ()))
+        ]
+        if answer.category
+        else []
+    )
+    other = [e for k in kinds for e in _sample(rng, ix.entities_by_kind.get(k, ()))]
     for e in same + other:
         if len(chosen) >= WANT:
             break
         # An alias of a wrong entity may collide with the answer's names: refuse the entity.
-        if _accepted_keys(e.names) & forbidden:
+        if e.id in true_ids or _accepted_keys(e.names) & forbidden:
             continue
         take(e.name, "deck")
     return chosen[:WANT]
@@ -231,13 +288,16 @@ def date_distractors(
             continue
         chosen.append(d)
     span = _SPAN[true.precision]
-    near: list[FuzzyDate] = [
+    window = dt.timedelta(days=span * {"year": 366, "month": 31, "day": 1}[true.precision])
+    starts = ix.date_starts.get(true.precision, [])
+    lo = bisect.bisect_left(starts, max(dt.date.min + window, true.lower) - window)
+    hi = bisect.bisect_right(starts, min(dt.date.max - window, true.lower) + window)
+    pool = ix.dates_by_precision[true.precision][lo:hi] if starts else []
+    near = [
         d
-        for d in ix.dates_by_precision.get(true.precision, ())
+        for d in _sample(rng, pool)
         if d.is_interval == true.is_interval and abs(_steps(true, d)) <= span
     ]
-    near = sorted(set(near), key=lambda d: d.sort_key)
-    rng.shuffle(near)
     shifts = [s for k in _SHIFTS[true.precision] for s in (k, -k)]
     if true.is_interval:  # an interval must move by at least its own length to stay apart
         length = _steps(FuzzyDate(true.start, true.start), FuzzyDate(true.end, true.end)) + 1
@@ -276,9 +336,7 @@ def quantity_distractors(
     """Wrong figures of the same unit and a plausible scale (within ×10), well apart (≥ ×1.5) so
     that rounding never makes two options the same answer."""
     chosen: list[Decimal] = []
-    true_values = [
-        v for what, v in ix.quantities_by_unit.get(norm(q.unit), ()) if what == norm(q.what)
-    ] or [q.value]
+    true_values = ix.figures.get((norm(q.unit), norm(q.what))) or [q.value]
 
     def apart(v: Decimal) -> bool:
         return v > 0 and all(_ratio(v, w) >= Decimal("1.5") for w in [*true_values, *chosen])
@@ -299,13 +357,10 @@ def quantity_distractors(
         chosen.append(v)
     if q.value <= 0:
         return chosen[:WANT]
-    deck_values = sorted(
-        {
-            v
-            for what, v in ix.quantities_by_unit.get(norm(q.unit), ())
-            if what != norm(q.what) and Decimal("0.1") <= v / q.value <= 10
-        }
-    )
+    values = ix.values_by_unit.get(norm(q.unit), [])
+    lo = bisect.bisect_left(values, q.value / 10)
+    hi = bisect.bisect_right(values, q.value * 10)
+    deck_values = sorted(set(_sample(rng, values[lo:hi])))
     rng.shuffle(deck_values)
     factors = [Decimal(x) for x in ("0.5", "2", "4", "0.25", "3", "0.1", "10")]
     head = factors[:3]
@@ -338,7 +393,7 @@ def _round2(v: Decimal) -> Decimal:
 def text_distractors(
     fact: Fact,
     answer: str,
-    pool: Iterable[str],
+    pool: Sequence[str],
     rng: random.Random,
     true_texts: Iterable[str] = (),
     explicit: Sequence[str] = (),
@@ -361,9 +416,7 @@ def text_distractors(
             continue
         taken.add(norm(t))
         chosen.append(t)
-    candidates = sorted(set(pool))
-    rng.shuffle(candidates)
-    for t in candidates:
+    for t in _sample(rng, pool):
         if len(chosen) >= WANT:
             break
         if norm(t) not in taken:

@@ -219,7 +219,7 @@ def event_items(bd: Builder, fact: Fact, b: EventFact) -> Iterator[Item]:
         accepted=accepted(when, b.when.date.text(), fact=fact),
     )
     # "What happened in July 2015?" only when no other event blurs into that date.
-    if bd.ix.dates_by_precision and _date_unique(bd.ix, b.when.date):
+    if b.when.date not in bd.ix.blurred:
         yield bd.item(fact, "reverse", "what", bd.prompt(fact, "reverse", "what"), b.what)
     rng = bd.rng(fact.id, "when")
     wrong = date_distractors(bd.ix, fact, b.when.date, rng, fact.distractors, bd.refusals)
@@ -250,15 +250,6 @@ def event_items(bd: Builder, fact: Fact, b: EventFact) -> Iterator[Item]:
             yield m
 
 
-def _date_unique(ix: DeckIndex, d: FuzzyDate) -> bool:
-    same = 0
-    for dates in ix.dates_by_precision.values():
-        for other in dates:
-            if not other.distinct_from(d):
-                same += 1
-    return same <= 1  # the event itself
-
-
 def _place_kinds(e: Entity) -> tuple[str, ...]:
     return (e.kind,) if e.kind in ("city", "country", "region") else ("place", "region", "city")
 
@@ -284,7 +275,7 @@ def role_items(bd: Builder, fact: Fact, b: RoleFact) -> Iterator[Item]:
         )
         if m := bd.mcq(fact, "who", bd.prompt(fact, "mcq", "who"), person.name, wrong):
             yield m
-        false_person = bd.deck.entities.get(_entity_id(bd, wrong[0])) if wrong else None
+        false_person = bd.ix.by_name.get(wrong[0]) if wrong else None
         yield bd.true_false(
             fact, "who", b, replace(b, person=false_person) if false_person else None
         )
@@ -313,13 +304,6 @@ def role_items(bd: Builder, fact: Fact, b: RoleFact) -> Iterator[Item]:
             )
             if m := bd.mcq(fact, "role", bd.prompt(fact, "mcq", "role"), b.role, roles):
                 yield m
-
-
-def _entity_id(bd: Builder, name: str) -> str:
-    for e in bd.deck.entities.values():
-        if e.name == name:
-            return e.id
-    return ""
 
 
 def location_items(bd: Builder, fact: Fact, b: LocationFact) -> Iterator[Item]:
@@ -357,7 +341,7 @@ def location_items(bd: Builder, fact: Fact, b: LocationFact) -> Iterator[Item]:
         )
         if m := bd.mcq(fact, variant, bd.prompt(fact, "mcq", "place", **extra), p.name, wrong):
             yield m
-        false_place = bd.deck.entities.get(_entity_id(bd, wrong[0])) if wrong else None
+        false_place = bd.ix.by_name.get(wrong[0]) if wrong else None
         tf = bd.true_false(
             fact,
             "place",
@@ -465,7 +449,7 @@ def group_items(bd: Builder, fact: Fact, b: GroupFact) -> Iterator[Item]:
     )
     if m := bd.mcq(fact, "member", bd.prompt(fact, "mcq", "member"), member.name, wrong):
         yield m
-    outsider = bd.deck.entities.get(_entity_id(bd, wrong[0])) if wrong else None
+    outsider = bd.ix.by_name.get(wrong[0]) if wrong else None
     yield bd.true_false(
         fact,
         "member",
@@ -497,7 +481,7 @@ def quote_items(bd: Builder, fact: Fact, b: QuoteFact) -> Iterator[Item]:
     )
     if m := bd.mcq(fact, "speaker", bd.prompt(fact, "mcq", "speaker"), speaker.name, wrong):
         yield m
-    false_speaker = bd.deck.entities.get(_entity_id(bd, wrong[0])) if wrong else None
+    false_speaker = bd.ix.by_name.get(wrong[0]) if wrong else None
     yield bd.true_false(
         fact, "speaker", b, replace(b, speaker=false_speaker) if false_speaker else None
     )
