@@ -49,3 +49,7 @@ class DeckError(QuizgenError):
 
 class TemplateError(QuizgenError):
     """A question, quiz or card template failed to load or render."""
+
+
+class OutputError(QuizgenError):
+    """An output file could not be written (disk full, read-only, a folder in the way, …)."""
