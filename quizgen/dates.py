@@ -73,21 +73,25 @@ class Point:
             s += "?"
         return s
 
-    def shifted(self, steps: int) -> Point | None:
-        """The same kind of date `steps` units away at its own precision (None if out of range)."""
+    def shifted(self, steps: int, unit: Precision | None = None) -> Point | None:
+        """The same kind of date `steps` units away (None if out of range). The unit is its own
+        precision unless a coarser one is given; a day that the target month lacks (31 April,
+        29 February) becomes the month's last day."""
+        unit = unit or self.precision
         try:
-            if self.day is not None:
+            if unit == "day":
                 d = self.lower + dt.timedelta(days=steps)
                 return replace(self, year=d.year, month=d.month, day=d.day)
-            if self.month is not None:
-                months = self.year * 12 + (self.month - 1) + steps
-                year, month = divmod(months, 12)
-                if not 1 <= year <= 9999:
-                    return None
-                return replace(self, year=year, month=month + 1)
-            if not 1 <= self.year + steps <= 9999:
+            months = self.year * 12 + (self.month or 1) - 1 + steps * (12 if unit == "year" else 1)
+            year, month0 = divmod(months, 12)
+            if not 1 <= year <= 9999:
                 return None
-            return replace(self, year=self.year + steps)
+            if self.month is None:
+                return replace(self, year=year)
+            day = self.day
+            if day is not None:
+                day = min(day, calendar.monthrange(year, month0 + 1)[1])
+            return replace(self, year=year, month=month0 + 1, day=day)
         except (OverflowError, ValueError):
             return None
 
@@ -151,17 +155,21 @@ class FuzzyDate:
         return True
 
     def shifted(self, steps: int) -> FuzzyDate | None:
-        """A plausible wrong date: every end moved `steps` units at its own precision."""
-        ends: list[Point | None] = []
+        """A plausible wrong date: every end moved by the same `steps` units, each keeping its
+        precision. The unit is the coarsest precision of the ends, so a mixed interval such as
+        `2015-01/2016` moves by whole years and never turns inside out."""
+        ends = [p for p in (self.start, self.end) if p is not None]
+        unit = min((p.precision for p in ends), key=PRECISIONS.index)
+        moved: list[Point | None] = []
         for p in (self.start, self.end):
             if p is None:
-                ends.append(None)
+                moved.append(None)
                 continue
-            q = p.shifted(steps)
+            q = p.shifted(steps, unit)
             if q is None:
                 return None
-            ends.append(q)
-        return FuzzyDate(ends[0], ends[1])
+            moved.append(q)
+        return FuzzyDate(moved[0], moved[1])
 
     def text(self) -> str:
         """Reads at its own precision: `July 2015`, `24 July 2015`, `January–April 2011`."""

@@ -168,12 +168,23 @@ def test_date_text_reads_as_the_author_wrote_it(text: str, date_text: str, phras
         ("2015-09~", 1, "2015-10~"),
         ("2011-01/2011-04", 1, "2011-02/2011-05"),
         ("../2015", 2, "../2017"),
+        ("2015-01/2016", 1, "2016-01/2017"),  # mixed precision: whole years, never inside out
+        ("2015-01-31/2015-03", 1, "2015-02-28/2015-04"),  # a day the month lacks: its last
+        ("1800-01?/1800", -2, "1798-01?/1798"),
     ],
 )
 def test_shifted_keeps_precision_and_qualifiers(text: str, steps: int, shifted: str) -> None:
     moved = p(text).shifted(steps)
     assert moved is not None and moved.edtf() == shifted
     assert moved.precision == p(text).precision
+
+
+def test_a_point_shifted_by_a_coarser_unit_keeps_its_precision() -> None:
+    assert Point(2016, 2, 29).shifted(1, "year") == Point(2017, 2, 28)
+    assert Point(2015, 11).shifted(2, "year") == Point(2017, 11)
+    assert Point(2015, 1, 31, approximate=True).shifted(1, "month") == Point(
+        2015, 2, 28, approximate=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,9 +249,11 @@ def test_intervals_round_trip_or_are_refused_with_a_reason(
     assert d.lower <= d.upper
     assert d.edtf() == text or (a == b and d.edtf() == a.edtf())  # type: ignore[union-attr]
     assert d.text() and date_phrase(d) and date_label(d)
-    for steps in (-3, 1):
+    for steps in (-3, 1, 14):
         moved = d.shifted(steps)
-        assert moved is None or moved.precision == d.precision
+        if moved is not None:
+            assert moved.precision == d.precision and moved.lower <= moved.upper
+            assert (moved.approximate, moved.uncertain) == (d.approximate, d.uncertain)
 
 
 @settings(max_examples=300, deadline=None)
