@@ -32,7 +32,9 @@ A4 = (595.0, 842.0)
 LETTER = (612.0, 792.0)
 FOOTER = re.compile(r"(Answer key · )?(Version [A-Z] · )?Page \d+")
 POINTS = re.compile(r"\((\d+) points?\)$")
-HOSTILE_FACT = "the great flood that the <script>alert('flood')</script> & \"Levee\" report described"
+HOSTILE_FACT = (
+    "the great flood that the <script>alert('flood')</script> & \"Levee\" report described"
+)
 
 
 def norm(text: str) -> str:
@@ -162,7 +164,7 @@ def _parse_key(printed: Printed) -> None:
                 printed.key[current] += "\n" + line
 
 
-# --- what is printed --------------------------------------------------------------------------------
+# --- what is printed ------------------------------------------------------------------------
 
 
 def fixture_quiz_items(deck: Deck) -> list[Item]:
@@ -218,8 +220,10 @@ def test_page_size(printed: dict[str, Printed], name: str) -> None:
 def test_header_on_page_one(printed: dict[str, Printed], name: str) -> None:
     quiz = printed[name]
     first = "\n".join(quiz.pages[0])
-    title = "Rivers & <b>Bridges</b> of Eastland" if name.startswith("fixture") else (
-        "The Russia–Syria–Iran–Iraq coalition"
+    title = (
+        "Rivers & <b>Bridges</b> of Eastland"
+        if name.startswith("fixture")
+        else ("The Russia–Syria–Iran–Iraq coalition")
     )
     assert title in first
     for blank in ("Name:", "Class:", "Date:", "Score:", "Instructions:"):
@@ -361,7 +365,9 @@ def _tags(html: str) -> set[str]:
 def test_attribution_on_questions_and_on_key(printed: dict[str, Printed], name: str) -> None:
     quiz = printed[name]
     if name.startswith("fixture"):
-        expected = 'Adapted from the made-up article "Rivers & Bridges" <i>(test)</i>, CC BY-SA 4.0.'
+        expected = (
+            'Adapted from the made-up article "Rivers & Bridges" <i>(test)</i>, CC BY-SA 4.0.'
+        )
         url = "https://example.org/wiki/Rivers_&_Bridges"
     else:
         expected = (

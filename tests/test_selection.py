@@ -1,0 +1,115 @@
+"""Picking a quiz's questions: filters, clear errors, a deterministic balanced subset."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from quizgen.errors import QuizgenError
+from quizgen.generation import generate
+from quizgen.generation.item import Item
+from quizgen.loading.validate import load_decks
+from quizgen.selection import select
+from tests.conftest import DATA, SHIPPED_DECK
+
+
+@pytest.fixture(scope="module")
+def items() -> list[Item]:
+    return generate(load_decks([str(DATA / "print_long.yaml")])[0])
+
+
+def is_subsequence(part: list[Item], whole: list[Item]) -> bool:
+    it = iter(whole)
+    return all(any(x is y for y in it) for x in part)
+
+
+def test_no_filter_keeps_everything(items: list[Item]) -> None:
+    assert select(items) == items
+
+
+def test_filters_combine(items: list[Item]) -> None:
+    got = select(items, types=["mcq", "tf"], sections=["The war years"])
+    assert got and all(it.qtype in ("mcq", "tf") and it.section == "The war years" for it in got)
+    expected = [it for it in items if it.qtype in ("mcq", "tf") and it.section == "The war years"]
+    assert got == expected
+
+
+def test_tags_keep_items_with_any_of_them(make_deck) -> None:
+    deck = make_deck(
+        """\
+        facts:
+          - {id: a, kind: event, what: the first thing, when: '2001', tags: [x], sources: [s1]}
+          - {id: b, kind: event, what: the second thing, when: '2005', tags: [y], sources: [s1]}
+          - {id: c, kind: event, what: the third thing, when: '2010', tags: [z], sources: [s1]}
+        """
+    )
+    items = generate(deck)
+    got = select(items, tags=["x", "z"])
+    assert {it.fact_id for it in got} == {"a", "c"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"types": ["mcq", "essay"]}, "unknown question type 'essay'; valid: 'qa', 'reverse'"),
+        (
+            {"sections": ["Beginnings", "The End", "Nope"]},
+            "unknown sections 'The End', 'Nope'; valid: 'Beginnings', 'The war years', "
+            "'Aftermath & <legacy>'",
+        ),
+        ({"tags": ["history"]}, "unknown tag 'history'; valid: none in these questions"),
+        ({"count": 0}, "the question count must be at least 1 (got 0)"),
+    ],
+)
+def test_bad_names_are_errors_listing_what_is_valid(
+    items: list[Item], kwargs: dict, message: str
+) -> None:
+    with pytest.raises(QuizgenError) as e:
+        select(items, **kwargs)
+    assert message in str(e.value)
+
+
+def test_count_is_deterministic_and_keeps_input_order(items: list[Item]) -> None:
+    a = select(items, count=20, seed=4)
+    assert len(a) == 20
+    assert a == select(items, count=20, seed=4)
+    assert a != select(items, count=20, seed=5)
+    assert is_subsequence(a, items)
+    assert select(items, count=len(items) + 5) == items
+
+
+def test_count_is_balanced_over_sections(items: list[Item]) -> None:
+    sections = Counter(it.section for it in items)
+    for count in (4, 9, 20, 41):
+        got = Counter(it.section for it in select(items, count=count, seed=1))
+        assert sum(got.values()) == count
+        assert set(got) == set(sections) if count >= len(sections) else len(got) == count
+        # A section has at most one question more than another, unless the other gave all it has.
+        for a in got:
+            for b in got:
+                assert got[a] >= got[b] - 1 or got[a] == sections[a], (count, got)
+
+
+def test_a_small_section_gives_what_it_has_and_the_rest_share(items: list[Item]) -> None:
+    few = [it for it in items if it.section is None][:2]
+    many = [it for it in items if it.section == "Beginnings"]
+    got = Counter(it.section for it in select(few + many, count=12, seed=0))
+    assert got == {None: 2, "Beginnings": 10}
+
+
+def test_count_prefers_different_facts_and_mixed_types(items: list[Item]) -> None:
+    for seed in range(5):
+        got = select(items, count=25, seed=seed)
+        facts = [f for it in got for f in (it.fact_ids or (it.fact_id,))]
+        singles = [it.fact_id for it in got if len(it.fact_ids) <= 1]
+        assert len(set(singles)) == len(singles), "a fact asked twice while others were free"
+        assert len(set(facts)) >= 25
+        assert len({it.qtype for it in got}) >= 5
+
+
+def test_shipped_deck_quiz_of_twenty(items: list[Item]) -> None:
+    shipped = generate(load_decks([str(SHIPPED_DECK)])[0])
+    got = select(shipped, count=20, seed=0)
+    assert len({it.fact_id for it in got}) == 20
+    assert len({it.section for it in got}) == len({it.section for it in shipped})
