@@ -2,9 +2,11 @@
 
 `select()` is deterministic and keeps the input order of what it keeps (exports shuffle, if they
 want to, by their own seeds). A subset drawn with `count` spreads over the sections as evenly as
-their sizes allow and, within that, over different facts and question types: two questions on the
-same fact in one quiz give each other away, so a fact is asked twice only when the quiz needs more
-questions than there are facts left.
+their facts allow, and within a section over question types. Two questions on the same fact in
+one quiz give each other away (a multiple-choice option answers the written question next to
+it), and so does a question whose text names another's answer. Such clashes are avoided while
+possible: a section that has run out of questions that don't clash leaves its share to the
+others, and only then are clashing questions taken.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 from quizgen.errors import QuizgenError
+from quizgen.generation.distractors import norm
 from quizgen.generation.item import QTYPES, Item
 from quizgen.ids import seed_for
+from quizgen.text import plain
 
 NO_SECTION = ""  # the key of items without a section (real section names are never empty)
 
@@ -71,41 +75,83 @@ def _check_names(what: str, given: Sequence[str], valid: Iterable[str]) -> None:
 
 
 def _balanced(items: Sequence[Item], count: int, seed: int) -> set[int]:
-    """Indices of `count` items: sections take turns (so each gets an equal share, or all it has
-    when it has less), and each section takes turns over its question types, preferring items
-    whose facts no chosen item uses yet."""
+    """Indices of `count` items. Sections take turns, each over its question types in turn,
+    first with items that don't clash with those chosen (see `_Chosen.clashes`); a section out of
+    such items passes its turn. Only when no section has any left are clashing items taken
+    (again in turns)."""
     by_section: dict[str, list[int]] = {}
     for i, it in enumerate(items):
         by_section.setdefault(it.section or NO_SECTION, []).append(i)
 
-    # Per section: one queue per question type, each in a seeded order, types in a seeded order.
     pickers: dict[str, _SectionPicker] = {}
     for section, indices in by_section.items():
-        rng = random.Random(seed_for(seed, "select", section))
         order = list(indices)
-        rng.shuffle(order)
+        random.Random(seed_for(seed, "select", section)).shuffle(order)
         pickers[section] = _SectionPicker(items, order)
 
-    used_facts: set[str] = set()
-    chosen: set[int] = set()
-    # Deck-wide items (timelines, matching: no section) draw on many facts, so they are the
-    # hardest to keep apart from the others: they choose first.
-    active = sorted(pickers, key=lambda s: s != NO_SECTION)
-    while len(chosen) < count and active:
-        for section in list(active):
-            if len(chosen) == count:
-                break
-            index = pickers[section].take(used_facts)
-            if index is None:
-                active.remove(section)
-                continue
-            chosen.add(index)
-            used_facts.update(items[index].fact_ids or (items[index].fact_id,))
-    return chosen
+    quiz = _Chosen()
+    for fresh_only in (True, False):
+        # Deck-wide items (timelines, matching: no section) draw on many facts, so they are the
+        # hardest to keep apart from the others: they choose first.
+        active = sorted(pickers, key=lambda s: s != NO_SECTION)
+        while len(quiz.indices) < count and active:
+            for section in list(active):
+                if len(quiz.indices) == count:
+                    break
+                index = pickers[section].take(quiz, fresh_only)
+                if index is None:
+                    active.remove(section)
+                    continue
+                quiz.add(index, items[index])
+    return quiz.indices
+
+
+class _Chosen:
+    """The quiz so far: which facts it asks about, what its questions say, what they ask for."""
+
+    def __init__(self) -> None:
+        self.indices: set[int] = set()
+        self.facts: set[str] = set()
+        self.stems = " "  # every chosen question's text, normalised, space-padded
+        self.answers: list[str] = []
+
+    def add(self, index: int, item: Item) -> None:
+        self.indices.add(index)
+        self.facts.update(_facts(item))
+        self.stems += norm(plain(item.prompt)) + " | "
+        self.answers.extend(_answers(item))
+
+    def clashes(self, item: Item) -> bool:
+        """Would `item` give away, or be given away by, a question already chosen? Same fact, or
+        an answer named in another question's text (\"According to Sergey Lavrov, …\" next to
+        \"Who said …?\")."""
+        if not self.facts.isdisjoint(_facts(item)):
+            return True
+        if any(f" {a} " in self.stems for a in _answers(item)):
+            return True
+        stem = f" {norm(plain(item.prompt))} "
+        return any(f" {a} " in stem for a in self.answers)
+
+
+def _facts(item: Item) -> tuple[str, ...]:
+    return item.fact_ids or (item.fact_id,)
+
+
+def _answers(item: Item) -> list[str]:
+    """What a student must come up with, normalised (short words are too common to count)."""
+    if item.qtype in ("mcq", "first"):
+        texts = [plain(item.options[item.correct[0]])]
+    elif item.qtype in ("qa", "reverse", "short", "cloze"):
+        texts = [plain(item.answer), *item.accepted]
+        if item.cloze:
+            texts.append(plain(item.cloze[1]))
+    else:  # true/false, order, match: the answer is a judgement or an arrangement
+        return []
+    return [k for k in dict.fromkeys(norm(t) for t in texts) if len(k) >= 3]
 
 
 class _SectionPicker:
-    """Round-robin over a section's question types; fresh facts first, the rest afterwards."""
+    """Round-robin over a section's question types, in a seeded order."""
 
     def __init__(self, items: Sequence[Item], order: Sequence[int]) -> None:
         self.items = items
@@ -114,17 +160,19 @@ class _SectionPicker:
             queues.setdefault(items[i].qtype, deque()).append(i)
         self.queues = list(queues.values())
         self.turn = 0
-        self.stale: deque[int] = deque()  # skipped because their fact was already asked
+        self.stale: deque[int] = deque()  # passed over because they clash with the quiz
 
-    def take(self, used_facts: set[str]) -> int | None:
+    def take(self, quiz: _Chosen, fresh_only: bool) -> int | None:
         while self.queues:
             self.turn %= len(self.queues)
             queue = self.queues[self.turn]
             while queue:
                 i = queue.popleft()
-                if used_facts.isdisjoint(self.items[i].fact_ids or (self.items[i].fact_id,)):
+                if not quiz.clashes(self.items[i]):
                     self.turn += 1
                     return i
                 self.stale.append(i)
             self.queues.pop(self.turn)
-        return self.stale.popleft() if self.stale else None
+        if fresh_only or not self.stale:
+            return None
+        return self.stale.popleft()

@@ -100,9 +100,9 @@ def _parse_questions(printed: Printed) -> None:
     for p, page in enumerate(printed.pages[: printed.key_page]):
         for i, line in enumerate(page):
             if current is None:
-                if not (line.startswith(f"{number}. ") or line == f"{number}."):
+                if not _numbered(line, number):
                     if _is_heading(line) and not (
-                        i + 1 < len(page) and page[i + 1].startswith(f"{number}. ")
+                        i + 1 < len(page) and _numbered(page[i + 1], number)
                     ):
                         printed.headings_alone.append(f"page {p + 1}: {line!r}")
                     continue
@@ -123,6 +123,11 @@ def _parse_questions(printed: Printed) -> None:
         if current is not None:
             printed.runs_over.append(f"question {current.number} runs from page {p + 1} on")
             current = None
+
+
+def _numbered(line: str, number: int) -> bool:
+    """`12. Which…` (pypdf may drop the space after the number: it guesses spaces from gaps)."""
+    return bool(re.match(rf"{number}\.(\s|$|[^\d.])", line))
 
 
 def _is_heading(line: str) -> bool:
@@ -156,9 +161,9 @@ def _parse_key(printed: Printed) -> None:
     number, current = 1, None
     for page in printed.pages[printed.key_page :]:
         for line in page:
-            if line.startswith(f"{number}. "):
+            if _numbered(line, number):
                 current = number
-                printed.key[current] = line[len(f"{number}. ") :]
+                printed.key[current] = line[len(f"{number}.") :].strip()
                 number += 1
             elif current is not None:
                 printed.key[current] += "\n" + line
