@@ -197,6 +197,7 @@ def test_stale_versions_are_removed(deck: Deck, tmp_path: Path) -> None:
     (tmp_path / "notes.html").write_text("mine")
     (tmp_path / "quiz-key.html").write_text("mine too")
     write_quiz(deck, items, str(tmp_path), versions=3)
+    (tmp_path / "quiz-C.pdf").write_text("a PDF of version C")
     write_quiz(deck, items, str(tmp_path), versions=2)
     assert sorted(os.listdir(tmp_path)) == [
         "notes.html",

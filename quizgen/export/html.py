@@ -2,9 +2,10 @@
 
 Output (in `out_dir`):
 - `quiz.html` for one version; `quiz-A.html`, `quiz-B.html`, … for several. Each file is one
-  printable quiz followed by its own answer key, which starts on a new page. Version files of an
-  earlier build that this build did not write (e.g. `quiz-C.html` after going from 3 versions to
-  2) are removed, so a stale version cannot be printed by mistake.
+  printable quiz followed by its own answer key, which starts on a new page. Quiz files of an
+  earlier build that this build did not write (`quiz-C.html` after going from 3 versions to 2,
+  and any `quiz*.pdf`, which no longer matches) are removed, so a stale version cannot be
+  printed by mistake.
 - `study.html`: the same questions with answers behind `<details>`, and a facts sheet with a
   timeline of the dated events.
 
@@ -54,7 +55,7 @@ POINTS = {
     "short": 2,
     "order": 2,
 }
-_VERSION_FILE = re.compile(r"quiz(-[A-Z])?\.html\Z")
+_VERSION_FILE = re.compile(r"quiz(-[A-Z])?\.(html|pdf)\Z")
 
 
 @dataclass(frozen=True)
