@@ -78,6 +78,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool, config: str | None) -> N
     from quizgen.config import default_map, find_config, load_config
     from quizgen.errors import QuizgenError
 
+    if ctx.invoked_subcommand == "init":  # init makes a config; it must not need a valid one
+        return
     try:
         path = config or find_config()
         if path:
