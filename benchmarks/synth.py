@@ -26,10 +26,24 @@ CATEGORIES = {
     "country": [""],
     "place": ["airport", "district"],
 }
-WORDS = (
-    "agreement summit offensive visit treaty report statement ceasefire talks election "
-    "deployment uprising blockade conference alliance withdrawal"
-).split()
+WORDS = [
+    "agreement",
+    "summit",
+    "offensive",
+    "visit",
+    "treaty",
+    "report",
+    "statement",
+    "ceasefire",
+    "talks",
+    "election",
+    "deployment",
+    "uprising",
+    "blockade",
+    "conference",
+    "alliance",
+    "withdrawal",
+]
 
 
 def q(text: str) -> str:
