@@ -1,0 +1,317 @@
+"""Anki export: a .apkg that learners can re-import after edits without duplicates, conflicts or
+lost review history (see docs/anki.md for the rules this follows and why).
+
+- Note types are quizgen's own, with hard-coded ids and frozen field lists (quizgen.ids).
+- A note's GUID comes from the item's identity (deck/fact/type/variant), never from its text.
+- A note's mod time is the build time when its content changed and the previous package's mod
+  time when it did not: Anki applies an update only when the incoming note is newer, and an
+  unchanged rebuild must change nothing. The previous package itself is the memory of that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import genanki
+import jinja2
+
+from quizgen.generation.item import Item
+from quizgen.ids import (
+    ANKI_BASIC_MODEL_ID,
+    ANKI_CHOICE_MODEL_ID,
+    ANKI_CLOZE_MODEL_ID,
+    anki_deck_id,
+    anki_guid,
+)
+from quizgen.model import Deck, Source
+from quizgen.output import TMP_PREFIX, atomic_path
+from quizgen.templating import make_env, raw_template
+from quizgen.text import Markup, escape
+
+# Frozen field lists (see quizgen.ids): never edit a published one.
+BASIC_FIELDS = ("Question", "Answer", "Extra", "Claim", "Sources", "Attribution", "FactId", "Uid")
+CHOICE_FIELDS = (
+    "Question",
+    "Options",
+    "OptionsKey",
+    "Answer",
+    "Extra",
+    "Claim",
+    "Sources",
+    "Attribution",
+    "FactId",
+    "Uid",
+)
+CLOZE_FIELDS = ("Text", "Extra", "Claim", "Sources", "Attribution", "FactId", "Uid")
+NOTE_TYPE_OF = {
+    "qa": "basic",
+    "reverse": "basic",
+    "short": "basic",
+    "mcq": "choice",
+    "tf": "choice",
+    "first": "choice",
+    "order": "choice",
+    "match": "choice",
+    "cloze": "cloze",
+}
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def note_types(env: jinja2.Environment) -> dict[str, genanki.Model]:
+    """quizgen's note types, card templates read (not rendered) through the override chain."""
+    css = raw_template(env, "anki/style.css")
+
+    def tmpl(name: str) -> dict[str, str]:
+        return {
+            "name": "Card 1",
+            "qfmt": raw_template(env, f"anki/{name}-front.html"),
+            "afmt": raw_template(env, f"anki/{name}-back.html"),
+        }
+
+    return {
+        "basic": genanki.Model(
+            ANKI_BASIC_MODEL_ID,
+            "quizgen Basic",
+            fields=[{"name": f} for f in BASIC_FIELDS],
+            templates=[tmpl("basic")],
+            css=css,
+            sort_field_index=0,
+        ),
+        "choice": genanki.Model(
+            ANKI_CHOICE_MODEL_ID,
+            "quizgen Choice",
+            fields=[{"name": f} for f in CHOICE_FIELDS],
+            templates=[tmpl("choice")],
+            css=css,
+            sort_field_index=0,
+        ),
+        "cloze": genanki.Model(
+            ANKI_CLOZE_MODEL_ID,
+            "quizgen Cloze",
+            fields=[{"name": f} for f in CLOZE_FIELDS],
+            templates=[{**tmpl("cloze"), "name": "Cloze"}],
+            css=css,
+            model_type=genanki.Model.CLOZE,
+            sort_field_index=0,
+        ),
+    }
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A genanki note with its own mod time (genanki stamps every note with one timestamp)."""
+
+    mod: int = 0
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.mod or timestamp, deck_id, id_gen)
+
+
+@dataclass(frozen=True)
+class _Built:
+    note_type: str
+    fields: list[str]
+    tags: list[str]
+    deck_name: str
+    media: str | None
+
+
+def write_apkg(
+    deck: Deck,
+    items: Sequence[Item],
+    path: str,
+    *,
+    env: jinja2.Environment | None = None,
+    timestamp: float | None = None,
+) -> None:
+    """Write `items` of `deck` as an Anki package at `path`, atomically, with no temp files left."""
+    env = env or make_env()
+    now = int(timestamp if timestamp is not None else time.time())
+    models = note_types(env)
+    previous = _previous_notes(path)
+    kinds = {f.id: f.kind for f in deck.facts}
+    decks: dict[str, genanki.Deck] = {}
+    media: dict[str, str] = {}
+    title = _deck_name(deck.info.title)
+    for item in items:
+        built = _build(deck, item, kinds.get(item.fact_id, ""), title)
+        guid = anki_guid(item.uid)
+        note = _Note(model=models[built.note_type], fields=built.fields, tags=built.tags, guid=guid)
+        old = previous.get(guid)
+        content = "\x1f".join(built.fields)
+        note.mod = old[0] if old and old[1] == content else max(now, old[0] + 1 if old else now)
+        section = built.deck_name
+        if section not in decks:
+            decks[section] = genanki.Deck(
+                anki_deck_id(deck.info.id, section),
+                section,
+                description=str(escape(deck.info.attribution)),
+            )
+        decks[section].add_note(note)
+        if built.media:
+            media[built.media] = item.image or ""
+    if not decks:  # an empty deck is still a valid package
+        decks[title] = genanki.Deck(anki_deck_id(deck.info.id), title)
+    _write_package(list(decks.values()), media, path, now)
+
+
+def _write_package(
+    decks: list[genanki.Deck], media: dict[str, str], path: str, timestamp: int
+) -> None:
+    """genanki's Package.write_to_file, minus its leaked temp file and plus atomicity."""
+    package = genanki.Package(decks)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, db_path = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".anki2", dir=folder)
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(db_path)
+        try:
+            package.write_to_db(conn.cursor(), timestamp, itertools.count(timestamp * 1000))
+            conn.commit()
+        finally:
+            conn.close()
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(db_path, "collection.anki2")
+            names = sorted(media)
+            z.writestr("media", _media_json(names))
+            for i, name in enumerate(names):
+                z.write(media[name], str(i))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(db_path)
+
+
+def _media_json(names: list[str]) -> str:
+    import json
+
+    return json.dumps({str(i): n for i, n in enumerate(names)})
+
+
+def _previous_notes(path: str) -> dict[str, tuple[int, str]]:
+    """guid → (mod, fields) of the package we wrote last time, if it is there and readable."""
+    if not os.path.isfile(path):
+        return {}
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, db_path = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".anki2", dir=folder)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(path) as z, open(db_path, "wb") as out:
+            out.write(z.read("collection.anki2"))
+        conn = sqlite3.connect(db_path)
+        try:
+            rows = conn.execute("SELECT guid, mod, flds FROM notes").fetchall()
+        finally:
+            conn.close()
+        return {guid: (int(mod), flds) for guid, mod, flds in rows}
+    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
+        return {}  # not ours or damaged: every note counts as changed, which is safe
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(db_path)
+
+
+def _deck_name(text: str) -> str:
+    return " ".join(text.replace("::", ":").split())
+
+
+def _build(deck: Deck, item: Item, kind: str, title: str) -> _Built:
+    note_type = NOTE_TYPE_OF[item.qtype]
+    sources = _sources_html(item.sources)
+    attribution = _attribution_html(deck)
+    extra = item.explanation
+    media = None
+    if item.image:
+        digest = hashlib.sha256(item.image.encode()).hexdigest()[:10]
+        media = f"quizgen-{digest}-{os.path.basename(item.image)}"
+        extra = extra + Markup('<div><img src="{}"></div>').format(media)
+    common = [
+        str(extra),
+        str(item.claim),
+        sources,
+        attribution,
+        str(escape(item.fact_id)),
+        str(escape(item.uid)),
+    ]
+    if note_type == "basic":
+        fields = [str(item.prompt), str(item.answer), *common]
+    elif note_type == "choice":
+        options, key = _options_html(item)
+        fields = [str(item.prompt), options, key, str(item.answer), *common]
+    else:
+        assert item.cloze is not None
+        before, key, after = (_no_cloze_syntax(part) for part in item.cloze)
+        fields = [f"{before}{{{{c1::{key}}}}}{after}", *common]
+    tags = [_tag(t) for t in (*item.tags, kind, item.status, item.qtype) if t]
+    deck_name = f"{title}::{_deck_name(item.section)}" if item.section else title
+    return _Built(note_type, fields, list(dict.fromkeys(tags)), deck_name, media)
+
+
+def _options_html(item: Item) -> tuple[str, str]:
+    """(options as shown on the front, the same with the right answer marked for the back)."""
+    if item.qtype == "match":
+        rows = Markup("").join(
+            Markup("<tr><td>{}. {}</td><td>{}. {}</td></tr>").format(
+                i + 1,
+                item.left[i] if i < len(item.left) else "",
+                LETTERS[i] if i < len(item.options) else "",
+                item.options[i] if i < len(item.options) else "",
+            )
+            for i in range(max(len(item.left), len(item.options)))
+        )
+        table = Markup("<table>{}</table>").format(rows)
+        return str(table), str(table)
+    plain_list = Markup("<ol>{}</ol>").format(
+        Markup("").join(Markup("<li>{}</li>").format(o) for o in item.options)
+    )
+    right = set(item.correct) if item.qtype != "order" else set()
+    marked = Markup("<ol>{}</ol>").format(
+        Markup("").join(
+            Markup('<li class="qg-right">{}</li>').format(o)
+            if i in right
+            else Markup("<li>{}</li>").format(o)
+            for i, o in enumerate(item.options)
+        )
+    )
+    return str(plain_list), str(marked)
+
+
+def _sources_html(sources: Sequence[Source]) -> str:
+    if not sources:
+        return ""
+    parts = []
+    for s in sources:
+        cite = escape(s.citation())
+        if s.url:
+            cite = Markup('<a href="{}">{}</a>').format(s.url, cite)
+        parts.append(Markup("<li>{}</li>").format(cite))
+    return str(Markup("Sources: <ul>{}</ul>").format(Markup("").join(parts)))
+
+
+def _attribution_html(deck: Deck) -> str:
+    info = deck.info
+    if not info.attribution:
+        return ""
+    text = escape(info.attribution)
+    if info.license and info.license not in info.attribution:
+        text = Markup("{} ({})").format(text, info.license)
+    return str(text)
+
+
+def _no_cloze_syntax(part: Markup) -> str:
+    """Fact text must not open or close a cloze: braces and colons as entities, which Anki's
+    cloze parser does not see."""
+    return str(part).replace("{", "&#123;").replace("}", "&#125;").replace("::", "&#58;&#58;")
+
+
+def _tag(text: str) -> str:
+    return "_".join(text.split()).replace('"', "")
