@@ -106,6 +106,7 @@ CASES = [
         (4, "'sources' must be a mapping of ids to entries, not a list"),
         (15, "unknown source 'reuters'"),
     ),
+    case("source-url-javascript.yaml", (6, "'url' must be a web address starting with https://")),
     case("source-is-text.yaml", (6, "source 'cnn' must be a mapping of keys to values, not text")),
     case(
         "entity-is-list.yaml",

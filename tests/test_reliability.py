@@ -358,6 +358,7 @@ class AnkiImport:
     notes: list[dict[str, str]]  # field name → stored value, per note
     cards: list[Doc]  # the rendered question and answer of every card
     n_cards: int
+    decks: set[str]
 
 
 def import_into_anki(apkg: Path) -> AnkiImport:
@@ -386,7 +387,8 @@ def import_into_anki(apkg: Path) -> AnkiImport:
                     for side, html in (("question", card.question()), ("answer", card.answer())):
                         body = re.sub(r"(?s)<style>.*?</style>", "", html)
                         cards.append(read_html(f"{note['Uid']} {side}", body))
-            return AnkiImport(log, notes, cards, col.card_count())
+            decks = {d.name for d in col.decks.all_names_and_ids()}
+            return AnkiImport(log, notes, cards, col.card_count(), decks)
         finally:
             col.close()
 
