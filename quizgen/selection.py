@@ -1,12 +1,13 @@
-"""Pick the questions that go into a quiz: by type, section and tag, and a balanced subset.
+"""Which generated questions go into a printed quiz or a study page.
 
-`select()` is deterministic and keeps the input order of what it keeps (exports shuffle, if they
-want to, by their own seeds). A subset drawn with `count` spreads over the sections as evenly as
-their facts allow, and within a section over question types. Two questions on the same fact in
-one quiz give each other away (a multiple-choice option answers the written question next to
-it), and so does a question whose text names another's answer. Such clashes are avoided while
-possible: a section that has run out of questions that don't clash leaves its share to the
-others, and only then are clashing questions taken.
+A deck yields several questions per fact (a flashcard both ways, a cloze, multiple choice…), which
+suits Anki but not a sheet of paper: there, two questions on the same fact give each other away
+(a multiple-choice option answers the written question next to it), and so does a question whose
+text names another's answer ("According to Sergey Lavrov, …" next to "Who said …?"). `select()`
+avoids such clashes while it can, spreads the questions over the sections as evenly as their
+facts allow and, within a section, over the question types. `narrow()` is the plain filter (by
+type, section, tag) that the other exports use. Both are deterministic and keep the input order
+of what they keep (the quiz shuffles by its own seeds).
 """
 
 from __future__ import annotations
@@ -24,6 +25,31 @@ from quizgen.text import plain
 NO_SECTION = ""  # the key of items without a section (real section names are never empty)
 
 
+def narrow(
+    items: Sequence[Item],
+    *,
+    types: Iterable[str] = (),
+    sections: Iterable[str] = (),
+    tags: Iterable[str] = (),
+) -> list[Item]:
+    """The items that match every filter given (a filter left empty keeps all), in input order.
+
+    types: question types (quizgen.generation.item.QTYPES); sections: section names; tags: an
+    item is kept if it has any of them. Unknown types and sections raise QuizgenError listing
+    the valid ones, so a typo does not silently empty the quiz (tags are free-form: a tag other
+    decks use is no error)."""
+    types, sections, tags = _unique(types), _unique(sections), _unique(tags)
+    _check_names("question type", types, QTYPES)
+    _check_names("section", sections, dict.fromkeys(it.section for it in items if it.section))
+    return [
+        it
+        for it in items
+        if (not types or it.qtype in types)
+        and (not sections or it.section in sections)
+        and (not tags or any(t in tags for t in it.tags))
+    ]
+
+
 def select(
     items: Sequence[Item],
     *,
@@ -33,27 +59,15 @@ def select(
     tags: Iterable[str] = (),
     seed: int = 0,
 ) -> list[Item]:
-    """The items that match every filter given (a filter left empty keeps all); then, with
-    `count`, a deterministic subset of at most `count` of them.
+    """The questions of a quiz, from the items that pass `narrow()`, in input order.
 
-    types: question types (quizgen.generation.item.QTYPES); sections: section names; tags: an
-    item is kept if it has any of them. Names that match nothing raise QuizgenError listing the
-    valid ones, so a typo does not silently empty the quiz."""
-    types, sections, tags = _unique(types), _unique(sections), _unique(tags)
-    _check_names("question type", types, QTYPES)
-    _check_names("section", sections, dict.fromkeys(it.section for it in items if it.section))
-    _check_names("tag", tags, dict.fromkeys(t for it in items for t in it.tags))
+    Without `count`: every item that can join without clashing with those already taken (in
+    practice one question per fact, types mixed). With `count`: that many (or all there are),
+    clashing ones only when the others run out. Deterministic for a seed."""
     if count is not None and count < 1:
         raise QuizgenError(f"the question count must be at least 1 (got {count})")
-
-    kept = [
-        it
-        for it in items
-        if (not types or it.qtype in types)
-        and (not sections or it.section in sections)
-        and (not tags or any(t in tags for t in it.tags))
-    ]
-    if count is None or count >= len(kept):
+    kept = narrow(items, types=types, sections=sections, tags=tags)
+    if count is not None and count >= len(kept):
         return kept
     chosen = _balanced(kept, count, seed)
     return [it for i, it in enumerate(kept) if i in chosen]
@@ -74,11 +88,11 @@ def _check_names(what: str, given: Sequence[str], valid: Iterable[str]) -> None:
         )
 
 
-def _balanced(items: Sequence[Item], count: int, seed: int) -> set[int]:
-    """Indices of `count` items. Sections take turns, each over its question types in turn,
-    first with items that don't clash with those chosen (see `_Chosen.clashes`); a section out of
-    such items passes its turn. Only when no section has any left are clashing items taken
-    (again in turns)."""
+def _balanced(items: Sequence[Item], count: int | None, seed: int) -> set[int]:
+    """Indices of `count` items (None: of all that don't clash). Sections take turns, each over
+    its question types in turn, first with items that don't clash with those chosen (see
+    `_Chosen.clashes`); a section out of such items passes its turn. Only when no section has
+    any left, and `count` asks for more, are clashing items taken (again in turns)."""
     by_section: dict[str, list[int]] = {}
     for i, it in enumerate(items):
         by_section.setdefault(it.section or NO_SECTION, []).append(i)
@@ -90,13 +104,14 @@ def _balanced(items: Sequence[Item], count: int, seed: int) -> set[int]:
         pickers[section] = _SectionPicker(items, order)
 
     quiz = _Chosen()
-    for fresh_only in (True, False):
+    limit = len(items) if count is None else count
+    for fresh_only in (True, False) if count is not None else (True,):
         # Deck-wide items (timelines, matching: no section) draw on many facts, so they are the
         # hardest to keep apart from the others: they choose first.
         active = sorted(pickers, key=lambda s: s != NO_SECTION)
-        while len(quiz.indices) < count and active:
+        while len(quiz.indices) < limit and active:
             for section in list(active):
-                if len(quiz.indices) == count:
+                if len(quiz.indices) == limit:
                     break
                 index = pickers[section].take(quiz, fresh_only)
                 if index is None:

@@ -245,16 +245,18 @@ def test_card_template_change_updates_without_conflict(small_deck: Deck, col, tm
     assert len([m for m in col.models.all_names_and_ids() if m.name.startswith("quizgen")]) == 3
 
 
-def test_no_temp_files_are_left_behind(small_deck: Deck, tmp_path: Path) -> None:
+def test_no_temp_files_are_left_behind(small_deck: Deck, tmp_path: Path, monkeypatch) -> None:
     import tempfile
 
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))  # genanki's leak would land here
     out = tmp_path / "out"
-    before = set(os.listdir(tempfile.gettempdir()))
     items = generate(small_deck)
     for _ in range(2):  # the second write also reads the first
         write_apkg(small_deck, items, str(out / "small.apkg"))
     assert os.listdir(out) == ["small.apkg"]
-    assert set(os.listdir(tempfile.gettempdir())) - before == set()
+    assert os.listdir(private_tmp) == []
 
 
 def test_images_are_packed(make_deck, col, tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ LETTER = (612.0, 792.0)
 FOOTER = re.compile(r"(Answer key · )?(Version [A-Z] · )?Page \d+")
 POINTS = re.compile(r"\((\d+) points?\)$")
 HOSTILE_FACT = (
-    "the great flood that the <script>alert('flood')</script> & \"Levee\" report described"
+    "the great flood that the <script>alert('flood')</script> & "
+    '"Levee" {{ 7*7 }} report described'
 )
 
 
@@ -187,15 +188,21 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Printed]:
     fixture = load_decks([str(DATA / "print_long.yaml")])[0]
     fixture_items = fixture_quiz_items(fixture)
     shipped = load_decks([str(SHIPPED_DECK)])[0]
-    shipped_items = select(generate(shipped), count=30, seed=0)
+    shipped_items = select(generate(shipped))
 
     jobs: list[tuple[str, Path, list[Item], str]] = []
-    for path in write_quiz(fixture, fixture_items, str(root / "a4"), seed=7, versions=3):
+    everything = len(fixture_items)  # print them all, not a clash-free selection of them
+    for path in write_quiz(
+        fixture, fixture_items, str(root / "a4"), seed=7, versions=3, count=everything
+    ):
         letter = Path(path).stem[-1]
         jobs.append((f"fixture-{letter}", Path(path), fixture_items, letter))
-    [letter_quiz] = write_quiz(fixture, fixture_items, str(root / "letter"), paper="letter")
+    [letter_quiz] = write_quiz(
+        fixture, fixture_items, str(root / "letter"), paper="letter", count=everything
+    )
     jobs.append(("fixture-letter", Path(letter_quiz), fixture_items, ""))
-    for path in write_quiz(shipped, shipped_items, str(root / "shipped"), versions=2):
+    # The shipped deck as `quizgen build` prints it: every item in, the quiz's own selection.
+    for path in write_quiz(shipped, generate(shipped), str(root / "shipped"), versions=2):
         letter = Path(path).stem[-1]
         jobs.append((f"shipped-{letter}", Path(path), shipped_items, letter))
 
@@ -276,13 +283,13 @@ def test_no_question_split_and_no_heading_alone(printed: dict[str, Printed], nam
 def _find_item(quiz: Printed, q: PrintedQuestion) -> Item:
     """The item a printed question came from: same stem, and for choices the same options."""
 
-    def stem(it: Item) -> str:
-        return norm(plain(it.prompt).replace("_____", " "))
+    def bare(text: str) -> str:  # spacing around a blank or a wrapped line is the layout's
+        return re.sub(r"\s+", "", norm(text))
 
     found = [
         it
         for it in quiz.items
-        if stem(it) == norm(q.stem)
+        if bare(plain(it.prompt)) == bare(q.stem)
         and sorted(norm(plain(o)) for o in it.options if it.qtype != "tf")
         == sorted(q.options.values())
     ]
@@ -349,7 +356,8 @@ def test_hostile_text_prints_literally(printed: dict[str, Printed]) -> None:
 
 def test_html_has_no_markup_from_fact_text(tmp_path: Path) -> None:
     deck = load_decks([str(DATA / "print_long.yaml")])[0]
-    [path] = write_quiz(deck, fixture_quiz_items(deck), str(tmp_path))
+    items = fixture_quiz_items(deck)
+    [path] = write_quiz(deck, items, str(tmp_path), count=len(items))
     tags = _tags(Path(path).read_text(encoding="utf-8"))
     assert "script" not in tags and "b" not in tags and "i" not in tags and "legacy" not in tags
     assert "&amp;amp;" not in Path(path).read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from quizgen.export.html import GAP, group_by_section, timeline, write_study
 from quizgen.generation import generate
 from quizgen.loading.validate import load_decks
 from quizgen.model import Deck, EventFact
+from quizgen.selection import select
 from quizgen.text import plain
 from tests._browser import print_to_pdf
 from tests.conftest import DATA
@@ -65,8 +66,8 @@ def parse(path: str) -> Page:
 
 
 def test_every_question_has_its_answer_on_demand(deck: Deck, tmp_path: Path) -> None:
-    items = generate(deck)
-    path = write_study(deck, items, str(tmp_path))
+    items = select(generate(deck))  # the quiz's questions, as the study page shows them
+    path = write_study(deck, generate(deck), str(tmp_path))
     assert path == str(tmp_path / "study.html")
     page = parse(path)
     shown = [it for _, group in group_by_section(deck, items) for it in group]
@@ -176,14 +177,14 @@ def test_no_dated_events_no_timeline(make_deck, tmp_path: Path) -> None:
 
 def test_study_page_in_the_browser(deck: Deck, tmp_path: Path) -> None:
     """Printed as it shows on screen: facts and timeline text literal, answers still hidden."""
-    items = generate(deck)
-    path = Path(write_study(deck, items, str(tmp_path)))
+    items = select(generate(deck))
+    path = Path(write_study(deck, generate(deck), str(tmp_path)))
     html = path.read_text(encoding="utf-8")
     assert "Also accept:" in html and "Claim:" in html
     [pdf] = print_to_pdf([path])
     text = norm(" ".join(p.extract_text() for p in PdfReader(pdf).pages))
     assert "Rivers & <b>Bridges</b> of Eastland" in text
-    assert "The great flood that the <script>alert('flood')</script> & \"Levee\" report" in text
+    assert "the great flood that the <script>alert('flood')</script> & \"Levee\" {{ 7*7 }}" in text
     assert "April 1901 — the great flood" in text  # the timeline's label, drawn in SVG
     assert text.count("Show answer") == len(items)
     assert "Also accept:" not in text and "Claim:" not in text  # inside closed <details>

@@ -2,12 +2,12 @@
 
 Output (in `out_dir`):
 - `quiz.html` for one version; `quiz-A.html`, `quiz-B.html`, … for several. Each file is one
-  printable quiz followed by its own answer key, which starts on a new page. Quiz files of an
-  earlier build that this build did not write (`quiz-C.html` after going from 3 versions to 2,
-  and any `quiz*.pdf`, which no longer matches) are removed, so a stale version cannot be
-  printed by mistake.
-- `study.html`: the same questions with answers behind `<details>`, and a facts sheet with a
-  timeline of the dated events.
+  printable quiz followed by its own answer key, which starts on a new page.
+- `study.html`: the same questions (version A's order of sections, the deck's order within them)
+  with answers behind `<details>`, and a facts sheet with a timeline of the dated events.
+
+Which questions: `quizgen.selection.select` (one question per fact unless `count` asks for more,
+none that gives another away).
 
 The files are self-contained (inline CSS and SVG, no scripts, no network). Layout lives in Jinja
 templates (`quiz/…` in the template search path) that users can override; this module decides
@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import re
 import textwrap
 import urllib.parse
 from collections.abc import Sequence
@@ -38,6 +37,7 @@ from quizgen.generation.item import Item
 from quizgen.ids import seed_for
 from quizgen.model import Deck, EventFact, Fact
 from quizgen.output import atomic_write
+from quizgen.selection import select
 from quizgen.templating import make_env, render, search_path
 from quizgen.text import capfirst, plain
 
@@ -55,7 +55,6 @@ POINTS = {
     "short": 2,
     "order": 2,
 }
-_VERSION_FILE = re.compile(r"quiz(-[A-Z])?\.(html|pdf)\Z")
 
 
 @dataclass(frozen=True)
@@ -117,32 +116,41 @@ def write_quiz(
     seed: int = 0,
     versions: int = 1,
     paper: str = "a4",
+    count: int | None = None,
+    types: Sequence[str] = (),
+    sections: Sequence[str] = (),
+    tags: Sequence[str] = (),
 ) -> list[str]:
-    """Write the printable quiz (one file per version) and return the paths written."""
-    if not items:
-        raise QuizgenError(f"{deck.info.id}: no questions to put in the quiz")
+    """Write the printable quiz (one file per version) and return the paths written.
+
+    The quiz asks `select(items, count=…, types=…, sections=…, tags=…, seed=seed)`: pass every
+    generated item; without `count`, as many questions as the deck offers without two of them
+    giving each other away."""
     if not 1 <= versions <= len(LETTERS):
         raise QuizgenError(f"versions must be between 1 and {len(LETTERS)} (got {versions})")
     size = PAPERS.get(paper.lower())
     if size is None:
         raise QuizgenError(f"unknown paper size {paper!r}; valid: {', '.join(PAPERS)}")
+    chosen = select(items, count=count, types=types, sections=sections, tags=tags, seed=seed)
+    if not chosen:
+        raise QuizgenError(f"{deck.info.id}: no questions to put in the quiz")
     env = env or make_env(search_path(deck.info.templates))
 
     letters = LETTERS[:versions]
-    shuffled = versions_of(deck, items, seed=seed, letters=letters)
+    shuffled = versions_of(deck, chosen, seed=seed, letters=letters)
     pages: dict[str, str] = {}
-    for letter, sections in zip(letters, shuffled, strict=True):
+    for letter, numbered in zip(letters, shuffled, strict=True):
         name = "quiz.html" if versions == 1 else f"quiz-{letter}.html"
         pages[name] = render(
             env,
             "quiz/quiz.html.j2",
             deck=deck.info,
             deck_url=display_url(deck.info.url),
-            sections=sections,
+            sections=numbered,
             version=letter if versions > 1 else "",
             paper=size,
-            total=sum(s.points for s in sections),
-            qtypes={q.item.qtype for s in sections for q in s.questions},
+            total=sum(s.points for s in numbered),
+            qtypes={q.item.qtype for s in numbered for q in s.questions},
             letters=LETTERS,
         )
     # Everything is rendered before anything is written: a template error leaves no new file.
@@ -151,9 +159,6 @@ def write_quiz(
         path = os.path.join(out_dir, name)
         atomic_write(path, html)
         written.append(path)
-    for name in os.listdir(out_dir):
-        if _VERSION_FILE.match(name) and name not in pages:
-            os.unlink(os.path.join(out_dir, name))
     return written
 
 
@@ -293,9 +298,11 @@ def write_study(
     *,
     env: jinja2.Environment | None = None,
 ) -> str:
-    """Write study.html: questions with answers on demand, facts sheet, timeline."""
+    """Write study.html: the quiz's questions (`select(items)`) with answers on demand, a facts
+    sheet and a timeline."""
     env = env or make_env(search_path(deck.info.templates))
-    groups = group_by_section(deck, items)
+    chosen = select(items)
+    groups = group_by_section(deck, chosen)
     sections, number = [], 0
     for title, group in groups:
         questions = []
@@ -303,7 +310,7 @@ def write_study(
             number += 1
             questions.append(Question(number, it, points(it)))
         sections.append(Section(title, tuple(questions)))
-    facts = study_facts(deck, items)
+    facts = study_facts(deck, chosen)
     fact_groups = _by_section(deck, facts)
     html = render(
         env,

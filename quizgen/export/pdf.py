@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from quizgen.errors import QuizgenError
 from quizgen.output import atomic_path
 
-INSTALL_HINT = "PDF output needs WeasyPrint: pip install 'quizgen[pdf]'"
+INSTALL_HINT = (
+    "PDF output needs WeasyPrint: pip install 'quizgen[pdf]' (or print quiz.html from a browser)"
+)
 
 
 def write_pdf(html_path: str, pdf_path: str | None = None) -> str:
