@@ -6,7 +6,9 @@ or killed build leaves the previous outputs as they were and no temp files behin
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -397,7 +400,80 @@ def anki_docs(out: Path, deck_id: str) -> list[Doc]:
     return import_into_anki(out / f"{deck_id}.apkg").cards
 
 
-EXPORTS: dict[str, Callable[[Path, str], list[Doc]]] = {"apkg": anki_docs, "html": html_docs}
+def csv_docs(out: Path, deck_id: str) -> list[Doc]:
+    """Each row: its HTML columns read as HTML, its plain columns as text."""
+    with open(out / f"{deck_id}.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # Anki's importer with "allow HTML" on: every column is read as HTML.
+    return [read_html(r["uid"], "".join(f"<p>{v}</p>" for v in r.values())) for r in rows]
+
+
+def gift_docs(out: Path, deck_id: str) -> list[Doc]:
+    """GIFT as Moodle shows it: [html] text and options read as HTML; answers a student types
+    (short answer, cloze) are plain text that Moodle escapes when it shows them."""
+    text = (out / f"{deck_id}.gift.txt").read_text(encoding="utf-8")
+    docs = []
+    for block in text.split("\n\n"):
+        if not block.startswith("::"):
+            continue  # comments and $CATEGORY lines (escaped names)
+        uid = re.match(r"::(.*?)(?<!\\)::", block).group(1)  # type: ignore[union-attr]
+        opening = re.search(r"(?<!\\){", block).start()  # type: ignore[union-attr]
+        closing = re.search(r"(?<!\\)}", block[opening:]).start() + opening  # type: ignore[union-attr]
+        answers, _, feedback = block[opening + 1 : closing].partition("####")
+        html = block[:opening] + block[closing + 1 :] + " " + feedback
+        # Typed answers and the dropdown of a matching question are plain text to Moodle.
+        typed = uid.split("/")[2] in ("qa", "short", "reverse", "cloze", "match")
+        unescape = lambda t: re.sub(r"\\(.)", r"\1", t)  # noqa: E731
+        docs.append(read_html(uid, unescape(html if typed else html + " " + answers)))
+        if typed:
+            docs.append(Doc(uid, unescape(answers)))
+    return docs
+
+
+def moodle_docs(out: Path, deck_id: str) -> list[Doc]:
+    """Fields in format="html" are read as HTML, the others (answers to type) as text."""
+    root = ET.parse(out / f"{deck_id}.moodle.xml").getroot()
+    docs = []
+    for field_el in root.iter():
+        text_el = field_el.find("text")
+        if text_el is None or not text_el.text:
+            continue
+        if field_el.get("format") == "html":
+            docs.append(read_html(field_el.tag, text_el.text))
+        else:
+            docs.append(Doc(field_el.tag, text_el.text))
+    return docs
+
+
+def json_docs(out: Path, deck_id: str) -> list[Doc]:
+    """Every {html, text} pair: the HTML read as HTML, and the text as is."""
+    data = json.loads((out / f"{deck_id}.json").read_text(encoding="utf-8"))
+    docs = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"html", "text"}:
+                docs.append(read_html("json html", value["html"]))
+                docs.append(Doc("json text", value["text"]))
+                return
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(data["items"])
+    return docs
+
+
+EXPORTS: dict[str, Callable[[Path, str], list[Doc]]] = {
+    "apkg": anki_docs,
+    "html": html_docs,
+    "csv": csv_docs,
+    "gift": gift_docs,
+    "moodle-xml": moodle_docs,
+    "json": json_docs,
+}
 
 
 def test_every_export_format_has_a_reader_here() -> None:

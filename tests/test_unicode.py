@@ -81,8 +81,22 @@ def test_questions_carry_the_names_unchanged(items: list[Item]) -> None:
         assert name in text, name
 
 
+TEXT_FORMATS = {"csv": ".csv", "gift": ".gift.txt", "moodle-xml": ".moodle.xml", "json": ".json"}
+
+
 def test_every_format_is_checked_here() -> None:
-    assert set(FORMATS) == {"apkg", "html"}, "add the new format's byte-for-byte check here"
+    assert set(FORMATS) == {"apkg", "html", *TEXT_FORMATS}, "add the new format's check here"
+
+
+@pytest.mark.parametrize("fmt", sorted(TEXT_FORMATS))
+def test_text_formats_hold_the_names_as_utf8_bytes(fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = run_build(str(DECK), "--out", str(out), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    data = (out / f"unicode{TEXT_FORMATS[fmt]}").read_bytes()
+    data.decode("utf-8")  # valid UTF-8 throughout, no BOM needed
+    for name in NAMES:
+        assert name.encode() in data, (fmt, name)
 
 
 # --- HTML ----------------------------------------------------------------------------------------

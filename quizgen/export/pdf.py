@@ -13,7 +13,7 @@ from quizgen.output import atomic_path
 def write_pdfs(html_paths: Sequence[str]) -> list[str]:
     """quiz.html → quiz.pdf beside it, for each path; returns the PDFs written."""
     try:
-        import weasyprint  # type: ignore[import-not-found]
+        import weasyprint
     except ImportError as e:
         raise QuizgenError(
             "--pdf needs WeasyPrint: pip install 'quizgen[pdf]' (or print quiz.html from a browser)"
