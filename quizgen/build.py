@@ -40,6 +40,7 @@ class BuildOptions:
     types: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    pdf: bool = False  # printed quizzes also as PDF (WeasyPrint)
     force: bool = False
 
 
@@ -128,6 +129,10 @@ def _write_html(
         sections=options.sections,
         tags=options.tags,
     )
+    if options.pdf:
+        from quizgen.export.pdf import write_pdfs
+
+        paths += write_pdfs(paths)
     return [*paths, write_study(deck, _narrowed(items, options), folder, env=env)]
 
 

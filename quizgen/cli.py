@@ -226,6 +226,11 @@ def check(decks: tuple[str, ...], strict: bool, seed: int, template_dirs: tuple[
 @click.option("--sections", multiple=True, help="Only these sections (repeatable).")
 @click.option("--tags", multiple=True, help="Only facts with these tags (repeatable).")
 @templates_option
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also write the printed quizzes as PDF (needs the pdf extra: pip install 'quizgen[pdf]').",
+)
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @reports_errors
 def build(
@@ -240,6 +245,7 @@ def build(
     sections: tuple[str, ...],
     tags: tuple[str, ...],
     template_dirs: tuple[str, ...],
+    pdf: bool,
     force: bool,
 ) -> None:
     """Build decks (default: every *.yaml in decks/) into dist/.
@@ -272,6 +278,7 @@ def build(
         sections=sections,
         tags=tags,
         project_templates=_templates(template_dirs),
+        pdf=pdf,
         force=force,
     )
     bar: Any = None

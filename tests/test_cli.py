@@ -200,3 +200,23 @@ def test_installed_wheel_runs_from_any_directory(tmp_path: Path) -> None:
     assert (work / "dist" / "example.apkg").stat().st_size > 1000
     assert "<!DOCTYPE html>" in (work / "dist" / "example" / "quiz.html").read_text()
     assert sys.executable  # the test ran under the project's interpreter
+
+
+def test_pdf_without_weasyprint_says_how_to_get_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if the extra were not installed
+    result = runner.invoke(
+        main,
+        [
+            "build",
+            str(DATA / "small.yaml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "html",
+            "--pdf",
+        ],
+    )
+    assert result.exit_code == 1 and "pip install 'quizgen[pdf]'" in result.output
+    assert "Traceback" not in result.output
