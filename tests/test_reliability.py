@@ -18,12 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
@@ -400,69 +400,83 @@ def anki_docs(out: Path, deck_id: str) -> list[Doc]:
     return import_into_anki(out / f"{deck_id}.apkg").cards
 
 
+def plain_doc(name: str, text: str) -> Doc:
+    return Doc(name, text)
+
+
 def csv_docs(out: Path, deck_id: str) -> list[Doc]:
-    """Each row: its HTML columns read as HTML, its plain columns as text."""
+    """Per the export's contract: question, answer, explanation and claim are HTML; the other
+    columns plain text."""
     with open(out / f"{deck_id}.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    # Anki's importer with "allow HTML" on: every column is read as HTML.
-    return [read_html(r["uid"], "".join(f"<p>{v}</p>" for v in r.values())) for r in rows]
+    assert rows
+    html_columns = ("question", "answer", "explanation", "claim")
+    return [
+        read_html(f"{row['uid']} {col}", value)
+        if col in html_columns
+        else plain_doc(row["uid"], value)
+        for row in rows
+        for col, value in row.items()
+    ]
 
 
 def gift_docs(out: Path, deck_id: str) -> list[Doc]:
-    """GIFT as Moodle shows it: [html] text and options read as HTML; answers a student types
-    (short answer, cloze) are plain text that Moodle escapes when it shows them."""
+    """As Moodle reads GIFT: backslash escapes undone, and the text in Moodle's default format
+    (moodle_auto_format, which is HTML) unless a [plain] or [markdown] marker says otherwise."""
     text = (out / f"{deck_id}.gift.txt").read_text(encoding="utf-8")
     docs = []
     for block in text.split("\n\n"):
-        if not block.startswith("::"):
-            continue  # comments and $CATEGORY lines (escaped names)
-        uid = re.match(r"::(.*?)(?<!\\)::", block).group(1)  # type: ignore[union-attr]
-        opening = re.search(r"(?<!\\){", block).start()  # type: ignore[union-attr]
-        closing = re.search(r"(?<!\\)}", block[opening:]).start() + opening  # type: ignore[union-attr]
-        answers, _, feedback = block[opening + 1 : closing].partition("####")
-        html = block[:opening] + block[closing + 1 :] + " " + feedback
-        # Typed answers and the dropdown of a matching question are plain text to Moodle.
-        typed = uid.split("/")[2] in ("qa", "short", "reverse", "cloze", "match")
-        unescape = lambda t: re.sub(r"\\(.)", r"\1", t)  # noqa: E731
-        docs.append(read_html(uid, unescape(html if typed else html + " " + answers)))
-        if typed:
-            docs.append(Doc(uid, unescape(answers)))
+        block = block.strip()
+        if not block or block.startswith(("//", "$CATEGORY:")):
+            continue
+        title, _, body = block.partition("::")[2].partition("::")
+        body = re.sub(r"\\(.)", r"\1", body)
+        if body.startswith("[plain]"):
+            docs.append(plain_doc(title, body[len("[plain]") :]))
+        else:
+            docs.append(read_html(title, body.removeprefix("[html]").removeprefix("[moodle]")))
+    assert docs
     return docs
 
 
 def moodle_docs(out: Path, deck_id: str) -> list[Doc]:
-    """Fields in format="html" are read as HTML, the others (answers to type) as text."""
-    root = ET.parse(out / f"{deck_id}.moodle.xml").getroot()
+    """Each <text>: HTML when its element says format="html", plain text otherwise."""
+    root = ET.parse(out / f"{deck_id}.moodle.xml").getroot()  # well-formed, or this raises
     docs = []
-    for field_el in root.iter():
-        text_el = field_el.find("text")
-        if text_el is None or not text_el.text:
-            continue
-        if field_el.get("format") == "html":
-            docs.append(read_html(field_el.tag, text_el.text))
-        else:
-            docs.append(Doc(field_el.tag, text_el.text))
+    for question in root.iter("question"):
+        for element in question.iter():
+            text = element.find("text")
+            if text is None or element.tag == "name":
+                continue
+            value = text.text or ""
+            if element.get("format") == "html":
+                docs.append(read_html(f"{question.get('type')} {element.tag}", value))
+            else:
+                docs.append(plain_doc(element.tag, value))
+    assert docs
     return docs
 
 
 def json_docs(out: Path, deck_id: str) -> list[Doc]:
-    """Every {html, text} pair: the HTML read as HTML, and the text as is."""
     data = json.loads((out / f"{deck_id}.json").read_text(encoding="utf-8"))
     docs = []
 
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if set(value) == {"html", "text"}:
-                docs.append(read_html("json html", value["html"]))
-                docs.append(Doc("json text", value["text"]))
-                return
-            for v in value.values():
-                walk(v)
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, dict) and set(value) == {"html", "text"}:
+            html = read_html(name, value["html"])
+            # the two forms say the same thing
+            assert " ".join(html.text.split()) == " ".join(value["text"].split()), name
+            docs.extend([html, plain_doc(name, value["text"])])
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{name}.{k}")
         elif isinstance(value, list):
             for v in value:
-                walk(v)
+                walk(v, name)
+        elif isinstance(value, str) and name.rsplit(".", 1)[-1] not in ("file",):
+            docs.append(plain_doc(name, value))
 
-    walk(data["items"])
+    walk(data, "json")
     return docs
 
 
@@ -788,7 +802,25 @@ def test_whole_builds_of_generated_decks(tree: dict[str, Any], seed: int, versio
         items = generate(deck, seed=seed)
         check_anki(out / "gen.apkg", items)
         check_html(out / "gen", deck, items, seed, versions)
+        check_text_formats(out, items)
         assert temp_files(out) == []
+
+
+def check_text_formats(out: Path, items: Sequence[Item]) -> None:
+    """Every item once in each file, by its identity; each file reads back (see the readers)."""
+    uids = [it.uid for it in items]
+    with open(out / "gen.csv", encoding="utf-8", newline="") as fh:
+        assert [row["uid"] for row in csv.DictReader(fh)] == uids
+    data = json.loads((out / "gen.json").read_text(encoding="utf-8"))
+    assert [it["uid"] for it in data["items"]] == uids
+    root = ET.parse(out / "gen.moodle.xml").getroot()
+    named = [q.findtext("name/text") for q in root if q.get("type") != "category"]
+    assert named == uids
+    gift = (out / "gen.gift.txt").read_text(encoding="utf-8")
+    titles = re.findall(r"^::(.*?)::", gift, re.M)
+    assert titles == [u for u, it in zip(uids, items, strict=True) if it.qtype != "order"]
+    for fmt in ("csv", "json", "moodle-xml", "gift"):
+        assert EXPORTS[fmt](out, "gen"), fmt
 
 
 def check_anki(apkg: Path, items: Sequence[Item]) -> None:
