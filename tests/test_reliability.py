@@ -421,8 +421,9 @@ def csv_docs(out: Path, deck_id: str) -> list[Doc]:
 
 
 def gift_docs(out: Path, deck_id: str) -> list[Doc]:
-    """As Moodle reads GIFT: backslash escapes undone, and the text in Moodle's default format
-    (moodle_auto_format, which is HTML) unless a [plain] or [markdown] marker says otherwise."""
+    """As Moodle reads GIFT: backslash escapes undone; [html] text (question, options, feedback)
+    is HTML, while answers a student types (short answer, cloze, the matching dropdown) are plain
+    text, which Moodle escapes when it shows them (qtype_shortanswer: s($answer))."""
     text = (out / f"{deck_id}.gift.txt").read_text(encoding="utf-8")
     docs = []
     for block in text.split("\n\n"):
@@ -430,11 +431,21 @@ def gift_docs(out: Path, deck_id: str) -> list[Doc]:
         if not block or block.startswith(("//", "$CATEGORY:")):
             continue
         title, _, body = block.partition("::")[2].partition("::")
-        body = re.sub(r"\\(.)", r"\1", body)
-        if body.startswith("[plain]"):
-            docs.append(plain_doc(title, body[len("[plain]") :]))
-        else:
-            docs.append(read_html(title, body.removeprefix("[html]").removeprefix("[moodle]")))
+        opening = re.search(r"(?<!\\){", body)
+        closing = re.search(r"(?<!\\)}", body)
+        assert opening and closing, block
+        answers, _, feedback = body[opening.end() : closing.start()].partition("####")
+        shown = body[: opening.start()] + " " + body[closing.end() :] + " " + feedback
+        typed = title.split("/")[2] in ("qa", "short", "reverse", "cloze", "match")
+        if not typed:
+            shown += " " + answers
+
+        def unescape(t: str) -> str:
+            return re.sub(r"\\(.)", r"\1", t)
+
+        docs.append(read_html(title, unescape(shown).removeprefix("[html]")))
+        if typed:
+            docs.append(plain_doc(title, unescape(answers)))
     assert docs
     return docs
 
