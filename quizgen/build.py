@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from quizgen import __version__
 from quizgen.errors import QuizgenError
 from quizgen.generation.item import Item
 from quizgen.model import Deck
-from quizgen.output import TMP_PREFIX, atomic_write
+from quizgen.output import TMP_PREFIX, atomic_write, sweep_stale_temp_files, temp_name
 
 MANIFEST = ".quizgen-manifest.json"
 FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
@@ -56,7 +57,11 @@ Progress = Callable[[int, int, str], None]  # (done, total, deck id)
 def build(
     paths: Iterable[str], options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
-    """Build every deck under `paths` into `options.out`."""
+    """Build every deck under `paths` into `options.out`.
+
+    All or nothing: every output is first written into a staging folder inside `out`; only when
+    every deck and format has succeeded are they moved into place. A bad deck, a broken template
+    or a full disk leaves `out` as it was."""
     from quizgen.generation import generate
     from quizgen.loading.validate import load_decks
     from quizgen.templating import make_env, search_path
@@ -69,29 +74,56 @@ def build(
     manifest = _read_manifest(out)
     _check_ownership(out, manifest)
     report = BuildReport()
-    for done, deck in enumerate(decks):
-        fingerprint = _fingerprint(deck, options)
-        entry = manifest["decks"].get(deck.info.id)
-        if (
-            not options.force
-            and entry
-            and entry["fingerprint"] == fingerprint
-            and _intact(out, entry["files"])
-        ):
-            report.unchanged.append(deck.info.id)
-            continue
-        if progress:
-            progress(done, len(decks), deck.info.id)
-        env = make_env(search_path(deck.info.templates, options.project_templates))
-        items = generate(deck, seed=options.seed, project_templates=options.project_templates)
-        files = []
-        for fmt in options.formats:
-            files += WRITERS[fmt](deck, items, out, options, env)
-        rel = {os.path.relpath(f, out): _hash(f) for f in files}
-        manifest["decks"][deck.info.id] = {"fingerprint": fingerprint, "files": rel}
-        _write_manifest(out, manifest)
-        report.written += files
+    stage = temp_name(os.path.abspath(out), "stage")
+    staged: dict[str, dict[str, str]] = {}  # deck id → {relative path: fingerprint}
+    try:
+        for done, deck in enumerate(decks):
+            fingerprint = _fingerprint(deck, options)
+            entry = manifest["decks"].get(deck.info.id)
+            if (
+                not options.force
+                and entry
+                and entry["fingerprint"] == fingerprint
+                and _intact(out, entry["files"])
+            ):
+                report.unchanged.append(deck.info.id)
+                continue
+            if progress:
+                progress(done, len(decks), deck.info.id)
+            env = make_env(search_path(deck.info.templates, options.project_templates))
+            items = generate(deck, seed=options.seed, project_templates=options.project_templates)
+            files: list[str] = []
+            for fmt in options.formats:
+                files += WRITERS[fmt](deck, items, stage, out, options, env)
+            staged[deck.info.id] = {os.path.relpath(f, stage): fingerprint for f in files}
+        _commit(out, stage, staged, manifest, report)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return report
+
+
+def _commit(
+    out: str, stage: str, staged: dict[str, dict[str, str]], manifest: Manifest, report: BuildReport
+) -> None:
+    """Move staged outputs into place. The manifest claims them first, so that a build killed
+    half-way through never leaves a file of ours that the next build takes for someone else's."""
+    if not staged:
+        return
+    for deck_id, files in staged.items():
+        entry = manifest["decks"].setdefault(deck_id, {"fingerprint": "", "files": {}})
+        entry["fingerprint"] = ""  # until every file is in place
+        entry["files"] = {**entry.get("files", {}), **{rel: "" for rel in files}}
+    _write_manifest(out, manifest)
+    for deck_id, files in staged.items():
+        hashes = {}
+        for rel in sorted(files):
+            target = os.path.join(out, rel)
+            os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+            os.replace(os.path.join(stage, rel), target)
+            hashes[rel] = _hash(target)
+            report.written.append(target)
+        manifest["decks"][deck_id] = {"fingerprint": next(iter(files.values())), "files": hashes}
+    _write_manifest(out, manifest)
 
 
 def _narrowed(items: Sequence[Item], options: BuildOptions) -> list[Item]:
@@ -101,21 +133,32 @@ def _narrowed(items: Sequence[Item], options: BuildOptions) -> list[Item]:
 
 
 def _write_apkg(
-    deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+    deck: Deck,
+    items: Sequence[Item],
+    stage: str,
+    out: str,
+    options: BuildOptions,
+    env: jinja2.Environment,
 ) -> list[str]:
     from quizgen.export.anki import write_apkg
 
-    path = os.path.join(out, f"{deck.info.id}.apkg")
-    write_apkg(deck, _narrowed(items, options), path, env=env)
+    name = f"{deck.info.id}.apkg"
+    path = os.path.join(stage, name)
+    write_apkg(deck, _narrowed(items, options), path, env=env, previous=os.path.join(out, name))
     return [path]
 
 
 def _write_html(
-    deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+    deck: Deck,
+    items: Sequence[Item],
+    stage: str,
+    out: str,
+    options: BuildOptions,
+    env: jinja2.Environment,
 ) -> list[str]:
     from quizgen.export.html import write_quiz, write_study
 
-    folder = os.path.join(out, deck.info.id)
+    folder = os.path.join(stage, deck.info.id)
     paths = write_quiz(
         deck,
         items,
@@ -140,18 +183,24 @@ def _text_writer(suffix: str, module: str, function: str) -> Writer:
     """A writer for one of the single-file text formats (imported only when asked for)."""
 
     def write(
-        deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+        deck: Deck,
+        items: Sequence[Item],
+        stage: str,
+        out: str,
+        options: BuildOptions,
+        env: jinja2.Environment,
     ) -> list[str]:
         import importlib
 
-        path = os.path.join(out, f"{deck.info.id}{suffix}")
+        path = os.path.join(stage, f"{deck.info.id}{suffix}")
         getattr(importlib.import_module(module), function)(deck, _narrowed(items, options), path)
         return [path]
 
     return write
 
 
-Writer = Callable[[Deck, Sequence[Item], str, BuildOptions, jinja2.Environment], list[str]]
+# (deck, items, staging folder, output folder, options, env) → paths written under staging
+Writer = Callable[[Deck, Sequence[Item], str, str, BuildOptions, jinja2.Environment], list[str]]
 WRITERS: dict[str, Writer] = {
     "apkg": _write_apkg,
     "html": _write_html,
@@ -234,12 +283,14 @@ def _check_ownership(out: str, manifest: Manifest) -> None:
         return
     owned = _owned(manifest)
     foreign = []
-    for folder, _, names in os.walk(out):
+    sweep_stale_temp_files(out)  # what a killed build left behind
+    for folder, dirs, names in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith(TMP_PREFIX)]
         for name in names:
             rel = os.path.relpath(os.path.join(folder, name), out)
-            if name.startswith(TMP_PREFIX):  # left by a build that was killed: ours, remove
-                os.unlink(os.path.join(folder, name))
-            elif rel not in owned:
+            if name.startswith(TMP_PREFIX) or TMP_PREFIX in rel:  # ours; maybe still running
+                continue
+            if rel not in owned:
                 foreign.append(rel)
     if foreign:
         shown = ", ".join(sorted(foreign)[:5]) + (" …" if len(foreign) > 5 else "")

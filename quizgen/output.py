@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -87,10 +88,31 @@ def sweep_stale_temp_files(folder: str) -> list[str]:
         pid_text = name[len(TMP_PREFIX) :].partition("-")[0]
         if not pid_text.isdigit() or _running(int(pid_text)):
             continue
+        path = os.path.join(folder, name)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(folder, name))
+            if os.path.isdir(path) and not os.path.islink(path):  # a killed build's staging
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
             removed.append(name)
     return removed
+
+
+def temp_name(folder: str, what: str) -> str:
+    """A fresh name for a temp file or folder of this process in `folder` (not created)."""
+    return os.path.join(folder, f"{TMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}-{what}")
+
+
+@contextlib.contextmanager
+def private_temp_file(folder: str, suffix: str) -> Iterator[str]:
+    """A temp file of this process in `folder`, removed afterwards whatever happens."""
+    path = temp_name(folder, suffix)
+    open(path, "xb").close()
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _running(pid: int) -> bool:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from quizgen.errors import TemplateError
 
@@ -31,7 +32,9 @@ def search_path(
 @lru_cache(maxsize=32)
 def make_env(paths: Sequence[str] = (PACKAGE_TEMPLATES,)) -> jinja2.Environment:
     """One environment per search path; cached so templates compile once per process."""
-    env = jinja2.Environment(
+    # Sandboxed: a deck's own templates come with the deck, and a deck from elsewhere must not
+    # run code on the machine that builds it.
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in paths]),
         undefined=jinja2.StrictUndefined,
         autoescape=True,  # fact text is escaped on the way in; templates emit HTML-safe Markup
@@ -92,8 +95,11 @@ def _located(env: jinja2.Environment, name: str) -> Iterator[None]:
             f"{e.filename or name}:{e.lineno}: template syntax error: {e.message}"
         ) from e
     except jinja2.TemplateNotFound as e:
+        # Name the template that asked for the missing one (an {% include %}), if any.
+        where = _where(env, name, e)
+        prefix = f"{where}: " if where != name else ""
         raise TemplateError(
-            f"template {e.name!r} not found (searched {', '.join(_paths(env))})"
+            f"{prefix}template {e.name!r} not found (searched {', '.join(_paths(env))})"
         ) from e
     except jinja2.UndefinedError as e:
         raise TemplateError(f"{_where(env, name, e)}: {e.message}") from e

@@ -6,7 +6,9 @@ or killed build leaves the previous outputs as they were and no temp files behin
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
@@ -397,7 +400,105 @@ def anki_docs(out: Path, deck_id: str) -> list[Doc]:
     return import_into_anki(out / f"{deck_id}.apkg").cards
 
 
-EXPORTS: dict[str, Callable[[Path, str], list[Doc]]] = {"apkg": anki_docs, "html": html_docs}
+def plain_doc(name: str, text: str) -> Doc:
+    return Doc(name, text)
+
+
+def csv_docs(out: Path, deck_id: str) -> list[Doc]:
+    """Per the export's contract: question, answer, explanation and claim are HTML; the other
+    columns plain text."""
+    with open(out / f"{deck_id}.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    html_columns = ("question", "answer", "explanation", "claim")
+    return [
+        read_html(f"{row['uid']} {col}", value)
+        if col in html_columns
+        else plain_doc(row["uid"], value)
+        for row in rows
+        for col, value in row.items()
+    ]
+
+
+def gift_docs(out: Path, deck_id: str) -> list[Doc]:
+    """As Moodle reads GIFT: backslash escapes undone; [html] text (question, options, feedback)
+    is HTML, while answers a student types (short answer, cloze, the matching dropdown) are plain
+    text, which Moodle escapes when it shows them (qtype_shortanswer: s($answer))."""
+    text = (out / f"{deck_id}.gift.txt").read_text(encoding="utf-8")
+    docs = []
+    for block in text.split("\n\n"):
+        block = block.strip()
+        if not block or block.startswith(("//", "$CATEGORY:")):
+            continue
+        title, _, body = block.partition("::")[2].partition("::")
+        opening = re.search(r"(?<!\\){", body)
+        closing = re.search(r"(?<!\\)}", body)
+        assert opening and closing, block
+        answers, _, feedback = body[opening.end() : closing.start()].partition("####")
+        shown = body[: opening.start()] + " " + body[closing.end() :] + " " + feedback
+        typed = title.split("/")[2] in ("qa", "short", "reverse", "cloze", "match")
+        if not typed:
+            shown += " " + answers
+
+        def unescape(t: str) -> str:
+            return re.sub(r"\\(.)", r"\1", t)
+
+        docs.append(read_html(title, unescape(shown).removeprefix("[html]")))
+        if typed:
+            docs.append(plain_doc(title, unescape(answers)))
+    assert docs
+    return docs
+
+
+def moodle_docs(out: Path, deck_id: str) -> list[Doc]:
+    """Each <text>: HTML when its element says format="html", plain text otherwise."""
+    root = ET.parse(out / f"{deck_id}.moodle.xml").getroot()  # well-formed, or this raises
+    docs = []
+    for question in root.iter("question"):
+        for element in question.iter():
+            text = element.find("text")
+            if text is None or element.tag == "name":
+                continue
+            value = text.text or ""
+            if element.get("format") == "html":
+                docs.append(read_html(f"{question.get('type')} {element.tag}", value))
+            else:
+                docs.append(plain_doc(element.tag, value))
+    assert docs
+    return docs
+
+
+def json_docs(out: Path, deck_id: str) -> list[Doc]:
+    data = json.loads((out / f"{deck_id}.json").read_text(encoding="utf-8"))
+    docs = []
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, dict) and set(value) == {"html", "text"}:
+            html = read_html(name, value["html"])
+            # the two forms say the same thing
+            assert " ".join(html.text.split()) == " ".join(value["text"].split()), name
+            docs.extend([html, plain_doc(name, value["text"])])
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{name}.{k}")
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, name)
+        elif isinstance(value, str) and name.rsplit(".", 1)[-1] not in ("file",):
+            docs.append(plain_doc(name, value))
+
+    walk(data, "json")
+    return docs
+
+
+EXPORTS: dict[str, Callable[[Path, str], list[Doc]]] = {
+    "apkg": anki_docs,
+    "html": html_docs,
+    "csv": csv_docs,
+    "gift": gift_docs,
+    "moodle-xml": moodle_docs,
+    "json": json_docs,
+}
 
 
 def test_every_export_format_has_a_reader_here() -> None:
@@ -712,7 +813,25 @@ def test_whole_builds_of_generated_decks(tree: dict[str, Any], seed: int, versio
         items = generate(deck, seed=seed)
         check_anki(out / "gen.apkg", items)
         check_html(out / "gen", deck, items, seed, versions)
+        check_text_formats(out, items)
         assert temp_files(out) == []
+
+
+def check_text_formats(out: Path, items: Sequence[Item]) -> None:
+    """Every item once in each file, by its identity; each file reads back (see the readers)."""
+    uids = [it.uid for it in items]
+    with open(out / "gen.csv", encoding="utf-8", newline="") as fh:
+        assert [row["uid"] for row in csv.DictReader(fh)] == uids
+    data = json.loads((out / "gen.json").read_text(encoding="utf-8"))
+    assert [it["uid"] for it in data["items"]] == uids
+    root = ET.parse(out / "gen.moodle.xml").getroot()
+    named = [q.findtext("name/text") for q in root if q.get("type") != "category"]
+    assert named == uids
+    gift = (out / "gen.gift.txt").read_text(encoding="utf-8")
+    titles = re.findall(r"^::(.*?)::", gift, re.M)
+    assert titles == [u for u, it in zip(uids, items, strict=True) if it.qtype != "order"]
+    for fmt in ("csv", "json", "moodle-xml", "gift"):
+        assert EXPORTS[fmt](out, "gen"), fmt
 
 
 def check_anki(apkg: Path, items: Sequence[Item]) -> None:

@@ -100,3 +100,11 @@ def test_lists_numbers_and_articles() -> None:
     assert ph.number(10_000_000) == "10 million"
     assert ph.number(2_500_000) == "2.5 million"
     assert ph.article("Iranian general") == "an Iranian general"
+
+
+def test_templates_cannot_reach_python_internals(small_deck: Deck, tmp_path: Path) -> None:
+    """A deck's own templates travel with the deck: they must not run code when it is built."""
+    evil = "{% block when %}{{ b.__class__.__mro__[1].__subclasses__() }}{% endblock %}"
+    project = write(tmp_path / "p", QA, evil)
+    with pytest.raises(TemplateError, match="unsafe"):
+        generate(small_deck, project_templates=[project])

@@ -21,8 +21,9 @@ from quizgen.loading.validate import load_decks
 from quizgen.model import Deck
 from quizgen.selection import select
 from quizgen.text import plain
+from tests._browser import print_pdf
 from tests.conftest import DATA, running_in_ci
-from tests.test_reliability import import_into_anki, read_html, run_build
+from tests.test_reliability import EXPORTS, import_into_anki, read_html, run_build
 
 DECK = DATA / "good_unicode.yaml"
 NFD_ZURICH = "Zu\u0308rich"
@@ -82,7 +83,27 @@ def test_questions_carry_the_names_unchanged(items: list[Item]) -> None:
 
 
 def test_every_format_is_checked_here() -> None:
-    assert set(FORMATS) == {"apkg", "html"}, "add the new format's byte-for-byte check here"
+    assert set(FORMATS) == {"apkg", "html", *TEXT_FILES}, "add the new format's check here"
+
+
+# --- single-file text formats: CSV, GIFT, Moodle XML, JSON ---------------------------------------
+
+TEXT_FILES = {"csv": ".csv", "gift": ".gift.txt", "moodle-xml": ".moodle.xml", "json": ".json"}
+
+
+@pytest.mark.parametrize("fmt", sorted(TEXT_FILES))
+def test_text_formats_hold_every_name_as_utf8_bytes(dist: Path, fmt: str) -> None:
+    raw = (dist / f"unicode{TEXT_FILES[fmt]}").read_bytes()
+    raw.decode("utf-8")  # valid UTF-8 throughout (no BOM games, no stray bytes)
+    for name in NAMES:  # every item is exported, and every name is in some item
+        assert name.encode() in raw, (fmt, name)
+
+
+@pytest.mark.parametrize("fmt", sorted(TEXT_FILES))
+def test_text_formats_read_back_every_name(dist: Path, fmt: str) -> None:
+    text = "\n".join(doc.text for doc in EXPORTS[fmt](dist, "unicode"))
+    for name in NAMES:
+        assert name in text, (fmt, name)
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -163,39 +184,8 @@ def test_anki_imports_every_name_readably(dist: Path, items: list[Item]) -> None
 PRINTED = [n for n in NAMES if max(map(ord, n)) < 0x2E80]  # CJK and beyond need more fonts
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    if running_in_ci():
-        pytest.fail("chromium is required in CI (apt-get install chromium)")
-    pytest.skip("chromium is not installed")
-
-
 def print_to_text(html: Path, tmp: Path) -> str:
-    pdf = tmp / f"{html.stem}.pdf"
-    profile = tmp / f"profile-{html.stem}"
-    subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            html.resolve().as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert pdf.exists() and pdf.stat().st_size > 0, "chromium printed nothing"
+    pdf = print_pdf(html, tmp / f"{html.stem}.pdf")
     if shutil.which("pdftotext") is None:
         if running_in_ci():
             pytest.fail("pdftotext (poppler-utils) is required in CI")

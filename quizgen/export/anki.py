@@ -10,12 +10,10 @@ lost review history (see docs/anki.md for the rules this follows and why).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import os
 import sqlite3
-import tempfile
 import time
 import zipfile
 from collections.abc import Sequence
@@ -35,7 +33,7 @@ from quizgen.ids import (
     anki_guid,
 )
 from quizgen.model import Deck, Source
-from quizgen.output import TMP_PREFIX, atomic_path
+from quizgen.output import atomic_path, private_temp_file
 from quizgen.templating import make_env, raw_template
 from quizgen.text import Markup, escape
 
@@ -133,12 +131,16 @@ def write_apkg(
     *,
     env: jinja2.Environment | None = None,
     timestamp: float | None = None,
+    previous: str | None = None,
 ) -> None:
-    """Write `items` of `deck` as an Anki package at `path`, atomically, with no temp files left."""
+    """Write `items` of `deck` as an Anki package at `path`, atomically, with no temp files left.
+
+    `previous` is the package learners imported last (default: `path` itself): notes whose
+    content is unchanged keep its mod times, so re-importing changes nothing."""
     env = env or make_env()
     now = int(timestamp if timestamp is not None else time.time())
     models = note_types(env)
-    previous = _previous_notes(path)
+    previous_notes = _previous_notes(previous or path)
     kinds = {f.id: f.kind for f in deck.facts}
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, str] = {}
@@ -148,7 +150,7 @@ def write_apkg(
         built = _build(item, kinds.get(item.fact_id, ""), title, attribution)
         guid = anki_guid(item.uid)
         note = _Note(model=models[built.note_type], fields=built.fields, tags=built.tags, guid=guid)
-        old = previous.get(guid)
+        old = previous_notes.get(guid)
         content = "\x1f".join(built.fields)
         note.mod = old[0] if old and old[1] == content else max(now, old[0] + 1 if old else now)
         section = built.deck_name
@@ -173,9 +175,7 @@ def _write_package(
     package = genanki.Package(decks)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, db_path = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".anki2", dir=folder)
-    os.close(fd)
-    try:
+    with private_temp_file(folder, "collection.anki2") as db_path:
         conn = sqlite3.connect(db_path)
         try:
             package.write_to_db(conn.cursor(), timestamp, itertools.count(timestamp * 1000))
@@ -188,9 +188,6 @@ def _write_package(
             z.writestr("media", _media_json(names))
             for i, name in enumerate(names):
                 z.write(media[name], str(i))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(db_path)
 
 
 def _media_json(names: list[str]) -> str:
@@ -203,23 +200,18 @@ def _previous_notes(path: str) -> dict[str, tuple[int, str]]:
     """guid → (mod, fields) of the package we wrote last time, if it is there and readable."""
     if not os.path.isfile(path):
         return {}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, db_path = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".anki2", dir=folder)
-    os.close(fd)
     try:
-        with zipfile.ZipFile(path) as z, open(db_path, "wb") as out:
-            out.write(z.read("collection.anki2"))
-        conn = sqlite3.connect(db_path)
-        try:
-            rows = conn.execute("SELECT guid, mod, flds FROM notes").fetchall()
-        finally:
-            conn.close()
+        with private_temp_file(os.path.dirname(os.path.abspath(path)), "previous.anki2") as db:
+            with zipfile.ZipFile(path) as z, open(db, "wb") as out:
+                out.write(z.read("collection.anki2"))
+            conn = sqlite3.connect(db)
+            try:
+                rows = conn.execute("SELECT guid, mod, flds FROM notes").fetchall()
+            finally:
+                conn.close()
         return {guid: (int(mod), flds) for guid, mod, flds in rows}
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
         return {}  # not ours or damaged: every note counts as changed, which is safe
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(db_path)
 
 
 def _deck_name(text: str) -> str:

@@ -1,6 +1,6 @@
 """CSV export for Anki's text importer and Quizlet-style tools: UTF-8, a header row, one row
-per question. `question`, `answer`, `explanation` and `claim` are HTML (tell Anki's importer to
-allow HTML); every other column is plain text."""
+per question. Every text column is HTML-escaped (`&amp;`, `&lt;`): tell Anki's importer to allow
+HTML, and fact text still cannot become markup."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from quizgen.generation.item import Item
 from quizgen.model import Deck
 from quizgen.output import atomic_write
-from quizgen.text import plain
+from quizgen.text import escape, plain
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CSV_COLUMNS = (
@@ -62,15 +62,15 @@ def write_csv(deck: Deck, items: Sequence[Item], path: str) -> None:
                 it.deck_id,
                 it.fact_id,
                 it.qtype,
-                it.section or "",
+                str(escape(it.section or "")),
                 str(it.prompt),
                 str(it.answer),
-                _options_text(it),
+                str(escape(_options_text(it))),
                 _correct_text(it),
                 str(it.explanation),
                 str(it.claim),
-                sources_text(it),
-                " ".join(it.tags),
+                str(escape(sources_text(it))),
+                str(escape(" ".join(it.tags))),
             ]
         )
     atomic_write(path, buf.getvalue())

@@ -1,5 +1,8 @@
 """GIFT export for Moodle: multiple choice, true/false, short answer with alternatives, matching
-and missing-word (cloze) questions. Ordering items are left out: GIFT has no such type."""
+and missing-word (cloze) questions. Ordering items are left out: GIFT has no such type.
+
+Question text, options and feedback are marked [html] and carry our escaped HTML, so fact text
+never becomes markup in Moodle; answers a student types are plain text, matched as typed."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from quizgen.export.csvfile import sources_text
 from quizgen.generation.item import Item
 from quizgen.model import Deck
 from quizgen.output import atomic_write
-from quizgen.text import plain
+from quizgen.text import Markup, escape, plain
 
 GIFT_SPECIAL = "\\~=#{}:"
 
@@ -21,32 +24,37 @@ def gift_escape(text: str) -> str:
     return " ".join(out.split())
 
 
+def _html(m: Markup) -> str:
+    """Text Moodle will show: our HTML-safe Markup (Moodle reads [html] text as HTML)."""
+    return gift_escape(str(m))
+
+
 def _gift(item: Item) -> str | None:
-    title = f"::{gift_escape(item.uid)}::"
-    prompt = gift_escape(plain(item.prompt))
-    feedback = gift_escape(
-        " ".join(x for x in (plain(item.explanation), plain(item.claim), sources_text(item)) if x)
-    )
-    general = f"####{feedback}" if feedback else ""
+    title = f"::{gift_escape(item.uid)}::[html]"
+    prompt = _html(item.prompt)
+    notes = [str(x) for x in (item.explanation, item.claim) if x]
+    if item.sources:
+        notes.append(str(escape(sources_text(item))))
+    general = f"####{gift_escape(' '.join(notes))}" if notes else ""
     if item.qtype in ("mcq", "first"):
         answers = " ".join(
-            ("=" if i in item.correct else "~") + gift_escape(plain(o))
-            for i, o in enumerate(item.options)
+            ("=" if i in item.correct else "~") + _html(o) for i, o in enumerate(item.options)
         )
         return f"{title}{prompt} {{{answers}{general}}}"
     if item.qtype == "tf":
         return f"{title}{prompt} {{{'T' if item.correct == (0,) else 'F'}{general}}}"
     if item.qtype == "match":
         pairs = " ".join(
-            f"={gift_escape(plain(left))} -> {gift_escape(plain(item.options[c]))}"
+            f"={_html(left)} -> {gift_escape(plain(item.options[c]))}"
             for left, c in zip(item.left, item.correct, strict=True)
         )
         return f"{title}{prompt} {{{pairs}{general}}}"
     if item.qtype == "cloze" and item.cloze:
-        before, key, after = (gift_escape(plain(p)) for p in item.cloze)
-        return f"{title}{before} {{={key}{general}}} {after}".rstrip()
+        before, key, after = item.cloze
+        # The blank's answer is typed by the student: plain text, matched as typed.
+        return f"{title}{_html(before)} {{={gift_escape(plain(key))}{general}}} {_html(after)}"
     if item.qtype in ("qa", "short", "reverse"):
-        accepted = dict.fromkeys([plain(item.answer), *item.accepted])
+        accepted = dict.fromkeys([plain(item.answer), *item.accepted])  # typed: plain text
         return f"{title}{prompt} {{{' '.join('=' + gift_escape(a) for a in accepted)}{general}}}"
     return None  # ordering: GIFT has no such question type
 
@@ -63,7 +71,7 @@ def write_gift(deck: Deck, items: Sequence[Item], path: str) -> None:
             continue
         section = f"{deck.info.title}/{it.section}" if it.section else deck.info.title
         if section != category:
-            lines += [f"$CATEGORY: {' '.join(section.split())}", ""]
+            lines += [f"$CATEGORY: {escape(' '.join(section.split()))}", ""]
             category = section
         lines += [text, ""]
     atomic_write(path, "\n".join(lines))

@@ -21,7 +21,7 @@ INSTALL_HINT = (
 def write_pdf(html_path: str, pdf_path: str | None = None) -> str:
     """Render `html_path` to `pdf_path` (default: the same name ending in .pdf), atomically."""
     try:
-        import weasyprint  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        import weasyprint
     except ImportError as e:
         raise QuizgenError(INSTALL_HINT) from e
     except OSError as e:  # the package is there but the system's Pango is not

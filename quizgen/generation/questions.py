@@ -529,7 +529,8 @@ def order_items(bd: Builder, events: list[Fact]) -> Iterator[Item]:
     for g in range(n_groups):
         group: list[Fact] = []
         for f in chrono[g::n_groups]:
-            if all(_when(f).distinct_from(_when(o)) for o in group):
+            # Distinguishable in time and in words ("the election" twice is no question).
+            if all(_when(f).distinct_from(_when(o)) and not _same_words(f, o) for o in group):
                 group.append(f)
         group = group[:5]
         if len(group) < 3:
@@ -563,7 +564,7 @@ def first_items(bd: Builder, events: list[Fact]) -> Iterator[Item]:
         if a.id in used:
             continue
         for b in by_id[i + 1 :]:
-            if b.id not in used and _when(a).distinct_from(_when(b)):
+            if b.id not in used and _when(a).distinct_from(_when(b)) and not _same_words(a, b):
                 used |= {a.id, b.id}
                 pair = [a, b]
                 bd.rng(a.id, "first", b.id).shuffle(pair)
@@ -586,6 +587,10 @@ def first_items(bd: Builder, events: list[Fact]) -> Iterator[Item]:
                     correct=(pair.index(earliest),),
                 )
                 break
+
+
+def _same_words(a: Fact, b: Fact) -> bool:
+    return norm(_event_what(a)) == norm(_event_what(b))
 
 
 def _event_what(f: Fact) -> str:
@@ -640,11 +645,13 @@ def _match_sets(bd: Builder, kind: str, pairs: list[tuple[Fact, str, str]]) -> I
         bd.rng(chunk[0][0].id, "match", kind).shuffle(rights)
         facts = list(dict.fromkeys(p[0] for p in chunk))
         key = Markup("; ").join(Markup("{} — {}").format(capfirst(p[1]), p[2]) for p in chunk)
+        # Sets may share their first fact (two sets of one group's members): number them.
+        variant = kind if n_sets == 1 else f"{kind}-{s + 1}"
         yield _multi(
             bd,
             facts,
             "match",
-            kind,
+            variant,
             _deck_prompt(bd, "match", kind=kind),
             key,
             left=tuple(escape(capfirst(p[1])) for p in chunk),

@@ -336,7 +336,8 @@ def _source(r: FileReader, key: Str, value: Any) -> Source | None:
     if m is None:
         return None
     title = r.text(m, "title", what, required=True)
-    date = r.date(m, "date", what) if m.get("date") is not None else None
+    left_out = isinstance(m.get("date"), Null | None)  # no date, or `date: ~`
+    date = None if left_out else r.date(m, "date", what)
     if title is None:
         return None
     return Source(

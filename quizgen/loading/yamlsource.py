@@ -210,8 +210,9 @@ class _Composer:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
-        # Aliases share the anchored value; the budget bounds how far they may expand the
-        # document (nodes plus characters), so "billion laughs" is refused, not walked.
+        # Aliases share the anchored value instead of copying it. Each use is charged what it
+        # would expand to (nodes plus characters); uses worth more than the document itself
+        # are refused, so a "billion laughs" is reported instead of walked by later code.
         self.budget = len(text) + 10_000
         self.lines = _line_table(text)
 
@@ -307,8 +308,7 @@ class _Composer:
     def _key(self, frame: _Frame, key: str, plain: bool, mark: Any) -> None:
         keys_at = frame.container.keys_at
         frame.size += 1 + len(key)
-        at: tuple[int, int]
-        at = (mark.line + 1, mark.column + 1) if self.lines is None else self.position(mark)
+        at = self.position(mark)
         if key in keys_at or (plain and key == "<<"):
             if key == "<<" and plain:
                 message = "merge keys (<<) are not supported"
