@@ -46,35 +46,34 @@ def chromium() -> str:
     raise AssertionError("unreachable")
 
 
-def print_to_pdf(html_files: Sequence[Path], timeout: float = 120) -> list[Path]:
-    """Print each file to `<file>.pdf` beside it (two browsers at a time); return the PDFs.
-
-    Chromium exits 0 even when it could not load the page, so each PDF is checked to exist and
-    start like a PDF."""
+def print_pdf(html: Path, pdf: Path, timeout: float = 120) -> Path:
+    """Print one HTML file to `pdf`. Chromium exits 0 even when it could not load the page, so
+    the PDF is checked to exist and start like a PDF."""
     browser = chromium()
+    pdf.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="quizgen-chromium-") as profile:
+        result = subprocess.run(
+            [
+                browser,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "HOME": profile},  # keep the user's own profile out of it
+        )
+    if not pdf.exists() or not pdf.read_bytes().startswith(b"%PDF"):
+        raise AssertionError(
+            f"Chromium wrote no PDF for {html} (exit {result.returncode}):\n{result.stderr}"
+        )
+    return pdf
 
-    def one(html: Path) -> Path:
-        pdf = html.with_suffix(".pdf")
-        pdf.unlink(missing_ok=True)
-        with tempfile.TemporaryDirectory(prefix="quizgen-chromium-") as profile:
-            result = subprocess.run(
-                [
-                    browser,
-                    *FLAGS,
-                    f"--user-data-dir={profile}",
-                    f"--print-to-pdf={pdf}",
-                    html.resolve().as_uri(),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env={**os.environ, "HOME": profile},  # keep the user's own profile out of it
-            )
-        if not pdf.exists() or not pdf.read_bytes().startswith(b"%PDF"):
-            raise AssertionError(
-                f"Chromium wrote no PDF for {html} (exit {result.returncode}):\n{result.stderr}"
-            )
-        return pdf
 
+def print_to_pdf(html_files: Sequence[Path]) -> list[Path]:
+    """Print each file to `<file>.pdf` beside it, two browsers at a time; return the PDFs."""
+    chromium()  # fail or skip before starting any thread
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, html_files))
+        return list(pool.map(lambda html: print_pdf(html, html.with_suffix(".pdf")), html_files))
