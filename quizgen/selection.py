@@ -129,23 +129,42 @@ class _Chosen:
         self.facts: set[str] = set()
         self.stems = " "  # every chosen question's text, normalised, space-padded
         self.answers: list[str] = []
+        self.names: list[str] = []  # the chosen answers that are names (no digits)
+        self.names_text = " "  # the same, space-padded
 
     def add(self, index: int, item: Item) -> None:
+        answers = _answers(item)
         self.indices.add(index)
         self.facts.update(_facts(item))
         self.stems += norm(plain(item.prompt)) + " | "
-        self.answers.extend(_answers(item))
+        self.answers.extend(answers)
+        names = [a for a in answers if _is_name(a)]
+        self.names += names
+        self.names_text += "".join(f"{a} | " for a in names)
 
     def clashes(self, item: Item) -> bool:
-        """Would `item` give away, or be given away by, a question already chosen? Same fact, or
-        an answer named in another question's text (\"According to Sergey Lavrov, …\" next to
-        \"Who said …?\")."""
+        """Would `item` give away, or be given away by, a question already chosen? Same fact; an
+        answer named in another question's text ("According to Sergey Lavrov, …" next to "Who
+        said …?"); or a name that is (part of) another question's answer ("Baghdad" next to
+        "Damascus and Baghdad"). Dates and figures may repeat: "2015" answers many questions
+        without giving any away."""
         if not self.facts.isdisjoint(_facts(item)):
             return True
-        if any(f" {a} " in self.stems for a in _answers(item)):
+        answers = _answers(item)
+        if any(f" {a} " in self.stems for a in answers):
             return True
         stem = f" {norm(plain(item.prompt))} "
-        return any(f" {a} " in stem for a in self.answers)
+        if any(f" {a} " in stem for a in self.answers):
+            return True
+        names = [a for a in answers if _is_name(a)]
+        if any(f" {a} " in self.names_text for a in names):
+            return True
+        mine = "".join(f" {a} |" for a in names)
+        return any(f" {a} " in mine for a in self.names)
+
+
+def _is_name(answer: str) -> bool:
+    return not any(c.isdigit() for c in answer)
 
 
 def _facts(item: Item) -> tuple[str, ...]:
