@@ -1,0 +1,420 @@
+"""Items → an Anki package (.apkg) that learners can re-import after every edit.
+
+What makes re-imports safe (see docs in quizgen/ids.py and shared notes on Anki's behaviour):
+- GUID = Item.uid (deck/fact/qtype/variant), never text: an edited fact updates its notes.
+- Five note types with hard-coded ids and one frozen field list (quizgen.ids.ANKI_FIELDS).
+- Content-aware mod times. Anki applies an incoming note only if its `mod` is newer than the
+  collection's, and a newer `mod` on unchanged content still rewrites the note. So each note keeps
+  the `mod` it had in the previous package at `path` when its content (note type, fields, tags)
+  is unchanged, and gets a `mod` newer than everything in that package when it changed or is new.
+  Re-importing an unchanged rebuild therefore changes nothing, and an edit always wins, even for
+  two builds in the same second. Note types follow the same rule for template and CSS changes.
+  Without a previous package (a fresh checkout) every note gets the build time: a re-import then
+  rewrites unchanged notes with the same content, which keeps review history.
+
+Everything from fact text arrives as escaped Markup; the plain text added here (citations,
+attribution) is escaped too. Anki additionally interprets `[sound:…]`, `[latex]` and `{{c1::…}}`
+inside field text, so brackets and braces from facts become character references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import sqlite3
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import genanki
+import jinja2
+
+from quizgen import ids
+from quizgen.errors import OutputError, TemplateError
+from quizgen.generation.item import Item
+from quizgen.model import Deck, Source
+from quizgen.output import atomic_path
+from quizgen.templating import make_env, raw_template, search_path
+from quizgen.text import Markup, escape, plain
+
+DETAILS_MARK = "<!--quizgen:details-->"
+
+
+@dataclass(frozen=True)
+class NoteType:
+    id: int
+    name: str
+    template: str  # file stem under templates/anki/
+    cloze: bool = False
+
+
+NOTE_TYPES: dict[str, NoteType] = {
+    t.template: t
+    for t in (
+        NoteType(ids.ANKI_NOTE_TYPE_QA, "quizgen: question and answer", "qa"),
+        NoteType(ids.ANKI_NOTE_TYPE_TYPED, "quizgen: typed answer", "typed"),
+        NoteType(ids.ANKI_NOTE_TYPE_CHOICE, "quizgen: multiple choice", "choice"),
+        NoteType(ids.ANKI_NOTE_TYPE_CLOZE, "quizgen: cloze", "cloze", cloze=True),
+        NoteType(ids.ANKI_NOTE_TYPE_ARRANGE, "quizgen: ordering and matching", "arrange"),
+    )
+}
+# Part of the identity contract: an item's qtype is in its uid, so its note type never changes.
+NOTE_TYPE_OF_QTYPE: dict[str, str] = {
+    "qa": "qa",
+    "reverse": "qa",
+    "short": "typed",
+    "mcq": "choice",
+    "tf": "choice",
+    "first": "choice",
+    "cloze": "cloze",
+    "order": "arrange",
+    "match": "arrange",
+}
+
+# Anki reads these inside field text: [sound:x], [latex], [$]…[/$], {{c1::…}}, and the `::`
+# that starts a cloze hint. As character references they display the same and mean nothing.
+_ANKI_SYNTAX = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;"})
+_CLOZE_KEY_SYNTAX = str.maketrans({":": "&#58;"})
+
+
+def write_apkg(
+    deck: Deck,
+    items: Sequence[Item],
+    path: str,
+    *,
+    env: jinja2.Environment | None = None,
+    timestamp: float | None = None,
+) -> None:
+    """Write `items` of `deck` to the Anki package `path`, atomically."""
+    env = env or make_env(search_path(deck.info.templates))
+    now = int(time.time() if timestamp is None else timestamp)
+    previous = _read_previous(path)
+
+    models = {key: _model(env, nt, previous, now) for key, nt in NOTE_TYPES.items()}
+    kinds = {f.id: f.kind for f in deck.facts}
+    attribution = _attribution(deck)
+    media: dict[str, str] = {}  # name in the package → absolute path
+    note_floor = max(now, previous.max_note_mod + 1)
+
+    top = genanki.Deck(ids.anki_deck_id(deck.info.id), _deck_name(deck.info.title))
+    top.description = _deck_description(deck, attribution)
+    decks: dict[str | None, genanki.Deck] = {None: top}
+    for position, item in enumerate(_study_order(items)):
+        model = models[NOTE_TYPE_OF_QTYPE[item.qtype]]
+        image = ""
+        if item.image:
+            name = _media_name(item.image)
+            media[name] = item.image
+            image = str(Markup('<img src="{}" alt="">').format(name))
+        fields = _fields(item, attribution, image)
+        tags = _tags(item, kinds.get(item.fact_id))
+        digest = _note_digest(model.model_id, "\x1f".join(fields), _tag_text(tags))
+        old = previous.notes.get(item.uid)
+        mod = old[1] if old is not None and old[0] == digest else note_floor
+        note = _Note(model=model, fields=fields, tags=tags, guid=item.uid, due=position, mod=mod)
+        if item.section not in decks:
+            decks[item.section] = genanki.Deck(
+                ids.anki_deck_id(deck.info.id, item.section),
+                f"{top.name}::{_deck_name(item.section or '')}",
+            )
+        decks[item.section].add_note(note)
+
+    for model in models.values():
+        top.add_model(model)
+    _write_package(list(decks.values()), media, path, now)
+
+
+# --- fields ---------------------------------------------------------------------------------------
+
+
+def _fields(item: Item, attribution: str, image: str) -> list[str]:
+    """The note's fields, in the frozen order of quizgen.ids.ANKI_FIELDS."""
+    if item.qtype == "cloze" and item.cloze is not None:
+        before, key, after = (_safe(x) for x in item.cloze)
+        question = f"{before}{{{{c1::{key.translate(_CLOZE_KEY_SYNTAX)}}}}}{after}"
+    else:
+        question = _safe(item.prompt)
+    answer_text = plain(item.answer).casefold()
+    accepted = [a for a in item.accepted if a.casefold() != answer_text]
+    type_in = ""
+    if item.qtype == "short":
+        type_in = _safe(escape(item.accepted[0] if item.accepted else plain(item.answer)))
+    values = {
+        "Question": question,
+        "Options": _safe(_options(item)),
+        "Answer": _safe(item.answer),
+        "Accepted": _safe(Markup("; ").join(escape(a) for a in accepted)),
+        "TypeIn": type_in,
+        "Explanation": _safe(item.explanation),
+        "Claim": _safe(item.claim),
+        "Status": item.status,
+        "Image": image,
+        "Sources": _safe(_sources(item.sources)),
+        "Attribution": attribution,
+        "Facts": str(escape(" ".join(item.fact_ids or (item.fact_id,)))),
+        "Uid": str(escape(item.uid)),
+    }
+    return [values[name] for name in ids.ANKI_FIELDS]
+
+
+def _safe(html: Markup | str) -> str:
+    """Escaped HTML → field text that Anki's own markup ([sound:], cloze braces) ignores."""
+    return str(html).translate(_ANKI_SYNTAX)
+
+
+def _options(item: Item) -> Markup:
+    if item.qtype in ("mcq", "tf", "first"):
+        rows = Markup("").join(
+            Markup('<li class="qg-correct">{}</li>' if i in item.correct else "<li>{}</li>").format(
+                option
+            )
+            for i, option in enumerate(item.options)
+        )
+        cls = "qg-options qg-tf" if item.qtype == "tf" else "qg-options"
+        return Markup('<ol class="{}">{}</ol>').format(cls, rows)
+    if item.qtype == "order":
+        return Markup('<ol class="qg-options qg-order">{}</ol>').format(_lis(item.options))
+    if item.qtype == "match":
+        return Markup(
+            '<div class="qg-match"><ol class="qg-left">{}</ol><ol class="qg-right">{}</ol></div>'
+        ).format(_lis(item.left), _lis(item.options))
+    return Markup("")
+
+
+def _lis(entries: Iterable[Markup]) -> Markup:
+    return Markup("").join(Markup("<li>{}</li>").format(e) for e in entries)
+
+
+def _sources(sources: Iterable[Source]) -> Markup:
+    rows = []
+    for s in sources:
+        citation = escape(s.citation())
+        if s.url.startswith(("https://", "http://")):  # never javascript: or data: links
+            citation = Markup('{} <a href="{}">link</a>').format(citation, s.url)
+        rows.append(Markup("<li>{}</li>").format(citation))
+    return Markup("<ul>{}</ul>").format(Markup("").join(rows)) if rows else Markup("")
+
+
+def _attribution(deck: Deck) -> str:
+    info = deck.info
+    if not info.attribution:
+        return ""
+    text = escape(info.attribution)
+    if info.license and info.license not in info.attribution:
+        text = Markup("{} ({})").format(text, info.license)
+    if info.url.startswith(("https://", "http://")):
+        text = Markup('{} <a href="{}">source</a>').format(text, info.url)
+    return _safe(text)
+
+
+def _deck_description(deck: Deck, attribution: str) -> str:
+    parts = [str(escape(deck.info.description))] if deck.info.description else []
+    if attribution:
+        parts.append(attribution)
+    return "<br>".join(parts)
+
+
+# --- tags and deck names --------------------------------------------------------------------------
+# Anki shows tags and deck names as text (its screens escape them), but {{Tags}}, {{Deck}} and
+# {{Subdeck}} insert them into cards raw. Entity-escaping would show `&amp;` everywhere, so the
+# only characters that could open markup, `<` and `>`, are swapped for look-alikes instead.
+_NAME_SAFE = str.maketrans({"<": "‹", ">": "›"})
+
+
+def _tags(item: Item, kind: str | None) -> list[str]:
+    tags = [re.sub(r"\s+", "_", t.strip()).translate(_NAME_SAFE) for t in item.tags if t.strip()]
+    if kind:
+        tags.append(f"quizgen::kind::{kind}")
+    tags.append(f"quizgen::claim::{item.status}")
+    tags.append(f"quizgen::type::{item.qtype}")
+    return list(dict.fromkeys(tags))
+
+
+def _tag_text(tags: Sequence[str]) -> str:
+    return " " + " ".join(tags) + " "  # how genanki stores them
+
+
+def _deck_name(text: str) -> str:
+    # `::` would nest decks the author didn't ask for.
+    return text.replace("::", ":").translate(_NAME_SAFE).strip() or "-"
+
+
+def _study_order(items: Sequence[Item]) -> list[Item]:
+    """New cards in Anki come by position: each fact's first question, then each fact's second
+    one, and so on, so one fact isn't asked five ways in a row."""
+    nth: dict[str, int] = {}
+    keyed = []
+    for i, item in enumerate(items):
+        k = nth.get(item.fact_id, 0)
+        nth[item.fact_id] = k + 1
+        keyed.append((k, i, item))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [item for _, _, item in keyed]
+
+
+def _media_name(path: str) -> str:
+    """Named by content: two pictures never collide, and a changed picture is a changed note."""
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()[:20]
+    except OSError as e:
+        raise OutputError(f"cannot read image {path}: {e.strerror or e}") from e
+    ext = re.sub(r"[^a-z0-9]", "", os.path.splitext(path)[1].lower())
+    return f"quizgen-{digest}.{ext}" if ext else f"quizgen-{digest}"
+
+
+# --- note types -----------------------------------------------------------------------------------
+
+
+class _Model(genanki.Model):  # type: ignore[misc]
+    """A genanki model whose `mod` is ours, not the build time."""
+
+    mod = 0
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, object]:
+        data: dict[str, object] = super().to_json(timestamp, deck_id)
+        data["mod"] = self.mod
+        return data
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A genanki note stamped with its own `mod` (genanki stamps every note with one time)."""
+
+    def __init__(self, *, mod: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: object):  # type: ignore[no-untyped-def]
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def _model(env: jinja2.Environment, nt: NoteType, previous: _Previous, now: int) -> _Model:
+    details = raw_template(env, "anki/details.html")
+    templates = [
+        {
+            "name": "Card 1",
+            "qfmt": raw_template(env, f"anki/{nt.template}.front.html"),
+            "afmt": raw_template(env, f"anki/{nt.template}.back.html").replace(
+                DETAILS_MARK, details
+            ),
+        }
+    ]
+    model = _Model(
+        nt.id,
+        nt.name,
+        fields=[{"name": name} for name in ids.ANKI_FIELDS],
+        templates=templates,
+        css=raw_template(env, "anki/style.css"),
+        model_type=genanki.Model.CLOZE if nt.cloze else genanki.Model.FRONT_BACK,
+    )
+    if nt.cloze and "{{cloze:Question}}" not in templates[0]["qfmt"]:
+        raise TemplateError(
+            f"anki/{nt.template}.front.html: a cloze card needs {{{{cloze:Question}}}}"
+        )
+    if not nt.cloze:
+        try:
+            model._req  # noqa: B018 - computed here so a bad template is reported by name
+        except Exception as e:
+            raise TemplateError(
+                f"anki/{nt.template}.front.html: the front shows no field ({e})"
+            ) from e
+    digest = _model_digest(model.to_json(now, 0))
+    old = previous.models.get(nt.id)
+    if old is None:
+        model.mod = now
+    else:
+        model.mod = old[1] if old[0] == digest else max(now, old[1] + 1)
+    return model
+
+
+def _model_digest(data: dict[str, object]) -> bytes:
+    """What Anki takes from a note type on import: name, fields, templates, CSS, kind."""
+    flds = data.get("flds") or []
+    tmpls = data.get("tmpls") or []
+    assert isinstance(flds, list) and isinstance(tmpls, list)
+    key = json.dumps(
+        [
+            data.get("name"),
+            [f.get("name") for f in flds],
+            [[t.get("name"), t.get("qfmt"), t.get("afmt")] for t in tmpls],
+            data.get("css"),
+            data.get("type"),
+            data.get("sortf"),
+        ],
+        sort_keys=True,
+    )
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
+
+
+def _note_digest(mid: int, flds: str, tags: str) -> bytes:
+    return hashlib.blake2b(f"{mid}\x1e{flds}\x1e{tags}".encode(), digest_size=16).digest()
+
+
+# --- the previous package -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Previous:
+    notes: dict[str, tuple[bytes, int]]  # guid → (content digest, mod)
+    models: dict[int, tuple[bytes, int]]  # note type id → (digest, mod)
+
+    @property
+    def max_note_mod(self) -> int:
+        return max((mod for _, mod in self.notes.values()), default=0)
+
+
+def _read_previous(path: str) -> _Previous:
+    """Digests and mod times of the package we wrote last time at `path` (empty if none)."""
+    empty = _Previous({}, {})
+    try:
+        with zipfile.ZipFile(path) as z:
+            data = z.read("collection.anki2")
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return empty
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(data)
+        notes = {
+            guid: (_note_digest(mid, flds, tags), mod)
+            for guid, mid, mod, flds, tags in con.execute(
+                "SELECT guid, mid, mod, flds, tags FROM notes"
+            )
+        }
+        (models_json,) = con.execute("SELECT models FROM col").fetchone()
+        models = {
+            int(mid): (_model_digest(m), int(m["mod"]))
+            for mid, m in json.loads(models_json).items()
+        }
+    except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
+        return empty  # not a package we can read: treat as a first build
+    finally:
+        con.close()
+    return _Previous(notes, models)
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _write_package(
+    decks: list[genanki.Deck], media: dict[str, str], path: str, timestamp: int
+) -> None:
+    """genanki's Package.write_to_file, minus its leaked temp file: the collection is built in
+    memory and streamed into the zip; the zip itself is written atomically."""
+    package = genanki.Package(decks)
+    con = sqlite3.connect(":memory:")
+    try:
+        package.write_to_db(con.cursor(), timestamp, itertools.count(timestamp * 1000))
+        con.commit()
+        collection = con.serialize()
+    finally:
+        con.close()
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("collection.anki2", collection)
+        names = sorted(media)
+        z.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
+        for i, name in enumerate(names):
+            z.write(media[name], str(i))
