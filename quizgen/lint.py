@@ -122,12 +122,20 @@ def _item_findings(it: Item, claimed_by: str) -> list[Finding]:
 
 
 def _is_date(text: str) -> bool:
-    return re.fullmatch(rf"(\d{{1,2}} )?({_MONTHS} )?\d{{4}}", text.split("–")[-1]) is not None
+    return re.fullmatch(rf"[\d– ]*({_MONTHS}[\d– ]*)*\d{{4}}", text) is not None
 
 
-def _shape(text: str) -> str:
-    """`24 July 2015` → `9 M 9`: options of one question should share a shape."""
-    return re.sub(r"\d+", "9", re.sub(_MONTHS, "M", text))
+def _shape(text: str) -> tuple[str, bool]:
+    """(finest precision, is an interval) of a date option as quizgen prints it:
+    `24 July 2015` → ("day", False); `13–23 October 2015` → ("day", True)."""
+    words = re.sub(r"–", " – ", text).split()
+    if any(w.isdigit() and len(w) <= 2 for w in words):
+        precision = "day"
+    elif re.search(_MONTHS, text):
+        precision = "month"
+    else:
+        precision = "year"
+    return precision, "–" in text
 
 
 def _length_giveaway(deck: Deck, items: Sequence[Item]) -> list[Finding]:

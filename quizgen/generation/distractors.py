@@ -241,6 +241,8 @@ def date_distractors(
 ) -> list[FuzzyDate]:
     """Wrong dates at the true date's precision, near it, clearly apart from it and each other."""
     chosen: list[FuzzyDate] = []
+    if true.start is None or true.end is None:
+        return chosen  # "by October 2015" has no plausible wrong twin: "by December 2015" is true
 
     def fits(d: FuzzyDate) -> bool:
         return (

@@ -153,7 +153,7 @@ class Builder:
         options = [right, *wrong]
         order = list(range(len(options)))
         self.rng(fact.id, "mcq", variant, "order").shuffle(order)
-        shown = tuple(escape(options[i]) for i in order)
+        shown = tuple(escape(capfirst(options[i])) for i in order)
         return self.item(
             fact, "mcq", variant, prompt, answer or right, options=shown, correct=(order.index(0),)
         )
@@ -221,20 +221,21 @@ def event_items(bd: Builder, fact: Fact, b: EventFact) -> Iterator[Item]:
     # "What happened in July 2015?" only when no other event blurs into that date.
     if b.when.date not in bd.ix.blurred:
         yield bd.item(fact, "reverse", "what", bd.prompt(fact, "reverse", "what"), b.what)
-    rng = bd.rng(fact.id, "when")
-    wrong = date_distractors(bd.ix, fact, b.when.date, rng, fact.distractors, bd.refusals)
-    mcq = bd.mcq(
-        fact,
-        "when",
-        bd.prompt(fact, "mcq", "when"),
-        b.when.date.text(),
-        [d.text() for d in wrong],
-        answer=when,
-    )
-    if mcq:
-        yield mcq
-    false = replace(b, when=Dated(wrong[0])) if wrong else None
-    yield bd.true_false(fact, "when", b, false)
+    # "By October 2015" has no fair wrong twin ("by December 2015" is true too): no options.
+    if b.when.date.start is not None and b.when.date.end is not None:
+        rng = bd.rng(fact.id, "when")
+        wrong = date_distractors(bd.ix, fact, b.when.date, rng, fact.distractors, bd.refusals)
+        mcq = bd.mcq(
+            fact,
+            "when",
+            bd.prompt(fact, "mcq", "when"),
+            b.when.date.text(),
+            [d.text() for d in wrong],
+            answer=when,
+        )
+        if mcq:
+            yield mcq
+        yield bd.true_false(fact, "when", b, replace(b, when=Dated(wrong[0])) if wrong else None)
     if c := bd.cloze(fact, "when"):
         yield c
     if b.where is not None:
@@ -351,7 +352,8 @@ def location_items(bd: Builder, fact: Fact, b: LocationFact) -> Iterator[Item]:
             false_extra={**extra, "place": false_place},
         )
         yield replace(tf, variant=variant)
-        if c := bd.cloze(fact, "place", **extra):
+        # "_____ was home to the operation rooms" has two right answers when there are two places.
+        if len(b.places) == 1 and (c := bd.cloze(fact, "place", **extra)):
             yield replace(c, variant=variant)
         if len(bd.ix.place_things[p.id]) == 1 and len(b.places) == 1:
             yield bd.item(

@@ -1,0 +1,216 @@
+"""The build pipeline behind `quizgen build`: load → generate → export, for every deck.
+
+Outputs go to one folder (default dist/) that quizgen owns: a manifest (.quizgen-manifest.json)
+records every file it wrote with its hash and the fingerprint of the inputs that made it. A
+rebuild whose inputs (deck file, templates, options, quizgen version) are unchanged and whose
+outputs are intact writes nothing. quizgen never overwrites or deletes a file it did not write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import jinja2
+
+from quizgen import __version__
+from quizgen.errors import QuizgenError
+from quizgen.generation.item import Item
+from quizgen.model import Deck
+from quizgen.output import TMP_PREFIX, atomic_write
+
+MANIFEST = ".quizgen-manifest.json"
+FORMATS = ("apkg", "html")
+DEFAULT_FORMATS = ("apkg", "html")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out: str = "dist"
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    seed: int = 0
+    versions: int = 1
+    paper: str = "a4"
+    project_templates: tuple[str, ...] = ()
+    force: bool = False
+
+
+@dataclass
+class BuildReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # decks skipped: nothing changed
+
+
+Progress = Callable[[str], None]
+
+
+def build(
+    paths: Iterable[str], options: BuildOptions, progress: Progress | None = None
+) -> BuildReport:
+    """Build every deck under `paths` into `options.out`."""
+    from quizgen.generation import generate
+    from quizgen.loading.validate import load_decks
+    from quizgen.templating import make_env, search_path
+
+    unknown = sorted(set(options.formats) - set(FORMATS))
+    if unknown:
+        raise QuizgenError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    decks = load_decks(paths)
+    out = options.out
+    manifest = _read_manifest(out)
+    _check_ownership(out, manifest)
+    report = BuildReport()
+    for deck in decks:
+        fingerprint = _fingerprint(deck, options)
+        entry = manifest["decks"].get(deck.info.id)
+        if (
+            not options.force
+            and entry
+            and entry["fingerprint"] == fingerprint
+            and _intact(out, entry["files"])
+        ):
+            report.unchanged.append(deck.info.id)
+            continue
+        if progress:
+            progress(f"building {deck.info.id}")
+        env = make_env(search_path(deck.info.templates, options.project_templates))
+        items = generate(deck, seed=options.seed, project_templates=options.project_templates)
+        files = []
+        for fmt in options.formats:
+            files += WRITERS[fmt](deck, items, out, options, env)
+        rel = {os.path.relpath(f, out): _hash(f) for f in files}
+        manifest["decks"][deck.info.id] = {"fingerprint": fingerprint, "files": rel}
+        _write_manifest(out, manifest)
+        report.written += files
+    return report
+
+
+def _write_apkg(
+    deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+) -> list[str]:
+    from quizgen.export.anki import write_apkg
+
+    path = os.path.join(out, f"{deck.info.id}.apkg")
+    write_apkg(deck, items, path, env=env)
+    return [path]
+
+
+def _write_html(
+    deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+) -> list[str]:
+    from quizgen.export.html import write_quiz, write_study
+
+    folder = os.path.join(out, deck.info.id)
+    paths = write_quiz(
+        deck,
+        items,
+        folder,
+        env=env,
+        seed=options.seed,
+        versions=options.versions,
+        paper=options.paper,
+    )
+    return [*paths, write_study(deck, items, folder, env=env)]
+
+
+WRITERS: dict[
+    str, Callable[[Deck, Sequence[Item], str, BuildOptions, jinja2.Environment], list[str]]
+] = {
+    "apkg": _write_apkg,
+    "html": _write_html,
+}
+
+
+def _fingerprint(deck: Deck, options: BuildOptions) -> str:
+    """Everything an output depends on: the deck file, every template it may use, the options
+    and the quizgen version."""
+    from quizgen.templating import search_path
+
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(json.dumps({**asdict(options), "force": False}, sort_keys=True).encode())
+    with open(deck.path, "rb") as fh:
+        h.update(fh.read())
+    for root in search_path(deck.info.templates, options.project_templates):
+        for folder, dirs, names in sorted(os.walk(root)):
+            dirs.sort()
+            for name in sorted(names):
+                p = os.path.join(folder, name)
+                h.update(p.encode())
+                with open(p, "rb") as fh:
+                    h.update(fh.read())
+    if deck.facts:
+        for f in deck.facts:
+            if f.image:
+                with open(f.image, "rb") as fh:
+                    h.update(fh.read())
+    return h.hexdigest()
+
+
+def _hash(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _intact(out: str, files: dict[str, str]) -> bool:
+    return all(
+        os.path.isfile(os.path.join(out, f)) and _hash(os.path.join(out, f)) == h
+        for f, h in files.items()
+    )
+
+
+Manifest = dict[str, dict[str, dict[str, Any]]]  # {"decks": {deck id: {fingerprint, files}}}
+
+
+def _read_manifest(out: str) -> Manifest:
+    path = os.path.join(out, MANIFEST)
+    if not os.path.exists(path):
+        return {"decks": {}}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if isinstance(data, dict) and isinstance(data.get("decks"), dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    raise QuizgenError(f"{path}: not a quizgen manifest; remove it or choose another --out")
+
+
+def _owned(manifest: Manifest) -> set[str]:
+    owned = {MANIFEST}
+    for entry in manifest["decks"].values():
+        files = entry.get("files", {})
+        if isinstance(files, dict):
+            owned |= set(files)
+    return owned
+
+
+def _check_ownership(out: str, manifest: Manifest) -> None:
+    """Refuse an output folder holding files quizgen did not write: we would overwrite them."""
+    if not os.path.isdir(out):
+        if os.path.exists(out):
+            raise QuizgenError(f"{out}: exists and is not a folder; choose another --out")
+        return
+    owned = _owned(manifest)
+    foreign = []
+    for folder, _, names in os.walk(out):
+        for name in names:
+            rel = os.path.relpath(os.path.join(folder, name), out)
+            if name.startswith(TMP_PREFIX):  # left by a build that was killed: ours, remove
+                os.unlink(os.path.join(folder, name))
+            elif rel not in owned:
+                foreign.append(rel)
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:5]) + (" …" if len(foreign) > 5 else "")
+        raise QuizgenError(
+            f"{out}: holds files quizgen did not write ({shown}); quizgen will "
+            "not overwrite them: choose an empty or new --out folder"
+        )
+
+
+def _write_manifest(out: str, manifest: Manifest) -> None:
+    atomic_write(os.path.join(out, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True))
