@@ -19,15 +19,17 @@ inside field text, so brackets and braces from facts become character references
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import re
+import shutil
 import sqlite3
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import genanki
@@ -78,7 +80,6 @@ NOTE_TYPE_OF_QTYPE: dict[str, str] = {
 # Anki reads these inside field text: [sound:x], [latex], [$]…[/$], {{c1::…}}, and the `::`
 # that starts a cloze hint. As character references they display the same and mean nothing.
 _ANKI_SYNTAX = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;"})
-_CLOZE_KEY_SYNTAX = str.maketrans({":": "&#58;"})
 
 
 def write_apkg(
@@ -92,101 +93,134 @@ def write_apkg(
     """Write `items` of `deck` to the Anki package `path`, atomically."""
     env = env or make_env(search_path(deck.info.templates))
     now = int(time.time() if timestamp is None else timestamp)
-    previous = _read_previous(path)
+    with atomic_path(path) as tmp:
+        # The collection database is built on disk, not in memory (a 100k-note collection is
+        # over 100 MB). Named like `tmp`, so a killed build's leftovers are swept the same way.
+        scratch = tmp + ".anki2"
+        try:
+            previous = _read_previous(path, scratch)
+            decks, media = _decks(deck, items, env, previous, now)
+            _write_package(decks, media, tmp, scratch, now)
+        except sqlite3.Error as e:  # e.g. the disk filled up under the collection database
+            raise OutputError(f"cannot write {path}: {e}") from e
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(scratch)
 
+
+def _decks(
+    deck: Deck, items: Sequence[Item], env: jinja2.Environment, previous: _Previous, now: int
+) -> tuple[list[genanki.Deck], dict[str, str]]:
+    """The genanki decks (top deck and one per section) holding every item's note, and the media
+    files to pack (name in the package → path)."""
     models = {key: _model(env, nt, previous, now) for key, nt in NOTE_TYPES.items()}
     kinds = {f.id: f.kind for f in deck.facts}
     attribution = _attribution(deck)
-    media: dict[str, str] = {}  # name in the package → absolute path
+    media: dict[str, str] = {}
+    images: dict[str, str] = {}  # path → <img> field
+    html_cache: dict[int, str] = {}
     note_floor = max(now, previous.max_note_mod + 1)
 
     top = genanki.Deck(ids.anki_deck_id(deck.info.id), _deck_name(deck.info.title))
     top.description = _deck_description(deck, attribution)
+    for model in models.values():
+        top.add_model(model)
     decks: dict[str | None, genanki.Deck] = {None: top}
     for position, item in enumerate(_study_order(items)):
+        uid = item.uid
         model = models[NOTE_TYPE_OF_QTYPE[item.qtype]]
         image = ""
         if item.image:
-            name = _media_name(item.image)
-            media[name] = item.image
-            image = str(Markup('<img src="{}" alt="">').format(name))
-        fields = _fields(item, attribution, image)
+            if item.image not in images:
+                name = _media_name(item.image)
+                media[name] = item.image
+                images[item.image] = str(Markup('<img src="{}" alt="">').format(name))
+            image = images[item.image]
+        fields = _fields(item, uid, attribution, image, html_cache)
         tags = _tags(item, kinds.get(item.fact_id))
         digest = _note_digest(model.model_id, "\x1f".join(fields), _tag_text(tags))
-        old = previous.notes.get(item.uid)
+        old = previous.notes.get(uid)
         mod = old[1] if old is not None and old[0] == digest else note_floor
-        note = _Note(model=model, fields=fields, tags=tags, guid=item.uid, due=position, mod=mod)
+        note = _Note(model=model, fields=fields, tags=tags, guid=uid, due=position, mod=mod)
         if item.section not in decks:
             decks[item.section] = genanki.Deck(
                 ids.anki_deck_id(deck.info.id, item.section),
                 f"{top.name}::{_deck_name(item.section or '')}",
             )
         decks[item.section].add_note(note)
-
-    for model in models.values():
-        top.add_model(model)
-    _write_package(list(decks.values()), media, path, now)
+    return list(decks.values()), media
 
 
 # --- fields ---------------------------------------------------------------------------------------
 
 
-def _fields(item: Item, attribution: str, image: str) -> list[str]:
-    """The note's fields, in the frozen order of quizgen.ids.ANKI_FIELDS."""
+def _fields(item: Item, uid: str, attribution: str, image: str, cache: dict[int, str]) -> list[str]:
+    """The note's fields, in the frozen order of quizgen.ids.ANKI_FIELDS. `cache` keeps the
+    HTML of source lists, which all items of a fact share (keyed by the tuple's identity: the
+    items keep it alive for the whole build)."""
     if item.qtype == "cloze" and item.cloze is not None:
         before, key, after = (_safe(x) for x in item.cloze)
-        question = f"{before}{{{{c1::{key.translate(_CLOZE_KEY_SYNTAX)}}}}}{after}"
+        question = f"{before}{{{{c1::{key.replace(':', '&#58;')}}}}}{after}"
     else:
         question = _safe(item.prompt)
-    answer_text = plain(item.answer).casefold()
-    accepted = [a for a in item.accepted if a.casefold() != answer_text]
-    type_in = ""
-    if item.qtype == "short":
-        type_in = _safe(escape(item.accepted[0] if item.accepted else plain(item.answer)))
+    accepted = type_in = ""
+    if item.accepted:
+        answer = plain(item.answer).casefold()
+        accepted = "; ".join(escape(a) for a in item.accepted if a.casefold() != answer)
+        if item.qtype == "short":
+            type_in = escape(item.accepted[0])
+    sources = cache.get(id(item.sources))
+    if sources is None:
+        sources = cache[id(item.sources)] = _safe(_sources(item.sources))
     values = {
         "Question": question,
         "Options": _safe(_options(item)),
         "Answer": _safe(item.answer),
-        "Accepted": _safe(Markup("; ").join(escape(a) for a in accepted)),
-        "TypeIn": type_in,
+        "Accepted": _safe(accepted),
+        "TypeIn": _safe(type_in),
         "Explanation": _safe(item.explanation),
         "Claim": _safe(item.claim),
         "Status": item.status,
         "Image": image,
-        "Sources": _safe(_sources(item.sources)),
+        "Sources": sources,
         "Attribution": attribution,
         "Facts": str(escape(" ".join(item.fact_ids or (item.fact_id,)))),
-        "Uid": str(escape(item.uid)),
+        "Uid": str(escape(uid)),
     }
     return [values[name] for name in ids.ANKI_FIELDS]
 
 
-def _safe(html: Markup | str) -> str:
+def _safe(html: str) -> str:
     """Escaped HTML → field text that Anki's own markup ([sound:], cloze braces) ignores."""
-    return str(html).translate(_ANKI_SYNTAX)
+    html = str(html)
+    if "[" in html or "]" in html or "{" in html or "}" in html:
+        return html.translate(_ANKI_SYNTAX)
+    return html
 
 
-def _options(item: Item) -> Markup:
+# Option lists are the hot path of a 100k-note build, so they are f-strings rather than
+# Markup.format; every inserted value still goes through escape() (a no-op on Markup).
+def _options(item: Item) -> str:
     if item.qtype in ("mcq", "tf", "first"):
-        rows = Markup("").join(
-            Markup('<li class="qg-correct">{}</li>' if i in item.correct else "<li>{}</li>").format(
-                option
-            )
-            for i, option in enumerate(item.options)
+        rows = "".join(
+            f'<li class="qg-correct">{escape(o)}</li>'
+            if i in item.correct
+            else f"<li>{escape(o)}</li>"
+            for i, o in enumerate(item.options)
         )
-        cls = "qg-options qg-tf" if item.qtype == "tf" else "qg-options"
-        return Markup('<ol class="{}">{}</ol>').format(cls, rows)
+        return f'<ol class="qg-options{" qg-tf" if item.qtype == "tf" else ""}">{rows}</ol>'
     if item.qtype == "order":
-        return Markup('<ol class="qg-options qg-order">{}</ol>').format(_lis(item.options))
+        return f'<ol class="qg-options qg-order">{_lis(item.options)}</ol>'
     if item.qtype == "match":
-        return Markup(
-            '<div class="qg-match"><ol class="qg-left">{}</ol><ol class="qg-right">{}</ol></div>'
-        ).format(_lis(item.left), _lis(item.options))
-    return Markup("")
+        return (
+            f'<div class="qg-match"><ol class="qg-left">{_lis(item.left)}</ol>'
+            f'<ol class="qg-right">{_lis(item.options)}</ol></div>'
+        )
+    return ""
 
 
-def _lis(entries: Iterable[Markup]) -> Markup:
-    return Markup("").join(Markup("<li>{}</li>").format(e) for e in entries)
+def _lis(entries: Iterable[str]) -> str:
+    return "".join(f"<li>{escape(e)}</li>" for e in entries)
 
 
 def _sources(sources: Iterable[Source]) -> Markup:
@@ -240,7 +274,7 @@ def _tag_text(tags: Sequence[str]) -> str:
 
 def _deck_name(text: str) -> str:
     # `::` would nest decks the author didn't ask for.
-    return text.replace("::", ":").translate(_NAME_SAFE).strip() or "-"
+    return " ".join(text.replace("::", ":").translate(_NAME_SAFE).split()) or "-"
 
 
 def _study_order(items: Sequence[Item]) -> list[Item]:
@@ -288,7 +322,9 @@ class _Note(genanki.Note):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.mod = mod
 
-    def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: object):  # type: ignore[no-untyped-def]
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]
+    ) -> None:
         super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
 
@@ -367,24 +403,31 @@ class _Previous:
         return max((mod for _, mod in self.notes.values()), default=0)
 
 
-def _read_previous(path: str) -> _Previous:
-    """Digests and mod times of the package we wrote last time at `path` (empty if none)."""
+def _read_previous(path: str, scratch: str) -> _Previous:
+    """Digests and mod times of the package we wrote last time at `path` (empty if none);
+    `scratch` is a free path to unpack its collection to."""
     empty = _Previous({}, {})
     try:
-        with zipfile.ZipFile(path) as z:
-            data = z.read("collection.anki2")
+        with (
+            zipfile.ZipFile(path) as z,
+            z.open("collection.anki2") as src,
+            open(scratch, "wb") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
     except (OSError, zipfile.BadZipFile, KeyError):
         return empty
-    con = sqlite3.connect(":memory:")
     try:
-        con.deserialize(data)
-        notes = {
-            guid: (_note_digest(mid, flds, tags), mod)
-            for guid, mid, mod, flds, tags in con.execute(
-                "SELECT guid, mid, mod, flds, tags FROM notes"
-            )
-        }
-        (models_json,) = con.execute("SELECT models FROM col").fetchone()
+        con = sqlite3.connect(scratch)
+        try:
+            notes = {
+                guid: (_note_digest(mid, flds, tags), mod)
+                for guid, mid, mod, flds, tags in con.execute(
+                    "SELECT guid, mid, mod, flds, tags FROM notes"
+                )
+            }
+            (models_json,) = con.execute("SELECT models FROM col").fetchone()
+        finally:
+            con.close()
         models = {
             int(mid): (_model_digest(m), int(m["mod"]))
             for mid, m in json.loads(models_json).items()
@@ -392,7 +435,7 @@ def _read_previous(path: str) -> _Previous:
     except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
         return empty  # not a package we can read: treat as a first build
     finally:
-        con.close()
+        os.unlink(scratch)
     return _Previous(notes, models)
 
 
@@ -400,20 +443,21 @@ def _read_previous(path: str) -> _Previous:
 
 
 def _write_package(
-    decks: list[genanki.Deck], media: dict[str, str], path: str, timestamp: int
+    decks: list[genanki.Deck], media: dict[str, str], tmp: str, scratch: str, timestamp: int
 ) -> None:
-    """genanki's Package.write_to_file, minus its leaked temp file: the collection is built in
-    memory and streamed into the zip; the zip itself is written atomically."""
-    package = genanki.Package(decks)
-    con = sqlite3.connect(":memory:")
+    """genanki's Package.write_to_file without its leaked temp file: the collection goes to
+    `scratch` (which the caller removes) and is zipped with the media into `tmp`."""
+    con = sqlite3.connect(scratch)
     try:
-        package.write_to_db(con.cursor(), timestamp, itertools.count(timestamp * 1000))
+        con.execute("PRAGMA journal_mode = OFF")  # a scratch file: no rollback, no journal file
+        con.execute("PRAGMA synchronous = OFF")
+        cursor = con.cursor()
+        genanki.Package(decks).write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
         con.commit()
-        collection = con.serialize()
     finally:
         con.close()
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("collection.anki2", collection)
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.write(scratch, "collection.anki2")
         names = sorted(media)
         z.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
         for i, name in enumerate(names):
