@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -18,8 +20,9 @@ from quizgen.errors import OutputError, TemplateError
 from quizgen.export.anki import write_apkg
 from quizgen.generation.item import QTYPES
 from quizgen.loading.validate import load_decks
+from quizgen.output import TMP_PREFIX
 from quizgen.templating import make_env, search_path
-from quizgen.text import plain
+from quizgen.text import escape, plain
 from tests._anki_helpers import (
     PICTURE,
     Collection,
@@ -30,6 +33,7 @@ from tests._anki_helpers import (
     notes_by_guid,
     text_of,
 )
+from tests.conftest import REPO, SHIPPED_DECK
 
 TOP = "Coalition ‹b›test‹/b› & co"
 SUBDECK = {
@@ -49,8 +53,14 @@ NOTE_TYPE_OF_QTYPE = {
     "match": "quizgen: ordering and matching",
 }
 # Tags and attributes our fields may contain; anything else came from fact text.
-FIELD_HTML = {"ol": {"class"}, "li": {"class"}, "ul": set(), "div": {"class"}, "a": {"href"}}
-FIELD_HTML["img"] = {"src", "alt"}
+FIELD_HTML: dict[str, set[str]] = {
+    "ol": {"class"},
+    "li": {"class"},
+    "ul": set(),
+    "div": {"class"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+}
 
 
 @pytest.fixture
@@ -218,6 +228,10 @@ def test_no_temp_files_left(
     monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
     dist = tmp_path / "dist"
     build(deck_yaml, dist / "anki-test.apkg")
+    # A build killed mid-write left its scratch collection (named like the atomic temp file,
+    # with a pid that no longer runs): the next build sweeps it.
+    stale = dist / f"{TMP_PREFIX}999999999-abc-anki-test.apkg.anki2"
+    stale.write_bytes(b"half a collection")
     build(deck_yaml, dist / "anki-test.apkg")  # again, over the previous package
     assert os.listdir(system_tmp) == []
     assert os.listdir(dist) == ["anki-test.apkg"]
@@ -251,3 +265,82 @@ def test_template_without_cloze_field_is_reported(tmp_path: Path, deck_yaml: Pat
     with pytest.raises(TemplateError, match=r"cloze\.front\.html"):
         write_apkg(deck, [], str(tmp_path / "x.apkg"), env=env)
     assert not (tmp_path / "x.apkg").exists()
+
+
+def test_shipped_deck(tmp_path: Path, col: Collection) -> None:
+    apkg = tmp_path / "rsii-coalition.apkg"
+    deck, items = build(SHIPPED_DECK, apkg)
+    log = import_apkg(col, apkg)
+    assert len(log.new) == len(items) == col.note_count() == col.card_count()
+    assert not log.updated and not log.duplicate and not log.conflicting
+
+    title = deck.info.title
+    used = {it.section for it in items}
+    expected = {"Default", title, *(f"{title}::{s}" for s in used if s)}
+    assert {d.name for d in col.decks.all_names_and_ids()} == expected
+    assert set(deck.sections) <= used
+
+    notes = notes_by_guid(col)
+    assert set(notes) == {it.uid for it in items}
+    for it in items:
+        note = notes[it.uid]
+        assert note.note_type()["name"] == NOTE_TYPE_OF_QTYPE[it.qtype], it.uid
+        assert col.decks.name(note.cards()[0].did) == (
+            f"{title}::{it.section}" if it.section else title
+        )
+        for name, value in note.items():
+            for tag, attrs in html_tags(value):
+                assert tag in FIELD_HTML and set(attrs) <= FIELD_HTML[tag], (it.uid, name, value)
+        # The licence travels with every card: CC BY-SA needs the attribution on the answer side.
+        back = note.cards()[0].answer()
+        assert str(escape(deck.info.attribution)) in back and "CC BY-SA" in back, it.uid
+        assert "Sources" in back, it.uid
+
+
+def test_multiple_choice_is_marked_by_css_alone(
+    tmp_path: Path, deck_yaml: Path, col: Collection
+) -> None:
+    """A browser engine (what every Anki client renders cards with) shows lettered options on
+    the front and a tick on the right one on the back only: no JavaScript involved."""
+    from pypdf import PdfReader
+
+    from tests._browser import print_pdf
+
+    apkg = tmp_path / "anki-test.apkg"
+    _, items = build(deck_yaml, apkg)
+    import_apkg(col, apkg)
+    mcq = next(it for it in items if it.uid == "anki-test/moscow-visit/mcq/when")
+    card = notes_by_guid(col)[mcq.uid].cards()[0]
+    seen = {}
+    for side, html in (("front", card.question()), ("back", card.answer())):
+        assert "<script" not in html
+        page = tmp_path / f"{side}.html"
+        page.write_text(
+            f'<!doctype html><meta charset="utf-8"><body class="card">{html}</body>',
+            encoding="utf-8",
+        )
+        seen[side] = PdfReader(print_pdf(page, tmp_path / f"{side}.pdf")).pages[0].extract_text()
+    options = [plain(o) for o in mcq.options]
+    for letter, option in zip("ABCDE", options, strict=False):
+        assert f"{letter}. {option}" in seen["front"]
+    assert "✓" not in seen["front"]
+    right = mcq.correct[0]
+    assert f"{'ABCDE'[right]}. {options[right]} ✓" in seen["back"]
+    assert seen["back"].count("✓") == 1
+
+
+def test_missing_anki_fails_in_ci(tmp_path: Path) -> None:
+    """Without the `anki` package these tests skip on a laptop but fail in CI."""
+    fake = tmp_path / "site" / "anki"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('no anki here')\n", encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", __file__]
+    env = {**os.environ, "PYTHONPATH": str(fake.parent)}
+    env.pop("CI", None)
+    local = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    ci = subprocess.run(
+        command, cwd=REPO, env={**env, "CI": "true"}, capture_output=True, text=True
+    )
+    assert "SKIPPED" in local.stdout and local.returncode in (0, 5), local.stdout
+    assert ci.returncode not in (0, 5), ci.stdout
+    assert "the `anki` package is required when CI=true" in ci.stdout

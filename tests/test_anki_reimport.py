@@ -4,12 +4,16 @@ update notes, new facts add notes, nothing is duplicated and no review history i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from quizgen import ids
+from quizgen.export.anki import write_apkg
+from quizgen.generation import generate
 from quizgen.generation.item import Item
+from quizgen.loading.validate import load_decks
 from quizgen.templating import PACKAGE_TEMPLATES, make_env, search_path
 from quizgen.text import Markup
 from tests._anki_helpers import (
@@ -24,6 +28,7 @@ from tests._anki_helpers import (
     snapshot,
     text_of,
 )
+from tests.conftest import SHIPPED_DECK
 
 TOP = "Coalition ‹b›test‹/b› & co"
 
@@ -295,3 +300,39 @@ def test_changed_card_template_and_css_update_without_conflict(
     assert '<div class="qg-v2">v2</div>' in mcq.cards()[0].answer()
     assert "color: #c00" in mcq.cards()[0].question()
     assert history(col) == (cards_before, revlog_before)
+
+
+def test_shipped_deck_rebuilds_keep_history(tmp_path: Path, col: Collection) -> None:
+    """The shipped deck: an unchanged rebuild changes nothing; rewording three facts' notes
+    updates exactly their questions; reviews survive both."""
+    deck = load_decks([str(SHIPPED_DECK)])[0]
+    apkg = tmp_path / "rsii-coalition.apkg"
+    items = generate(deck)
+    write_apkg(deck, items, str(apkg))
+    import_apkg(col, apkg)
+    assert len(review(col, deck.info.title, 8)) == 8
+
+    before = snapshot(col)
+    write_apkg(deck, generate(deck), str(apkg))
+    log = import_apkg(col, apkg)
+    assert not log.new and not log.updated and not log.conflicting
+    assert snapshot(col) == before
+
+    chosen = [f.id for f in deck.facts][:: len(deck.facts) // 3][:3]
+    edited = replace(
+        deck,
+        facts=tuple(
+            replace(f, note=f"{f.note} Reworded for the test.".strip()) if f.id in chosen else f
+            for f in deck.facts
+        ),
+    )
+    items = generate(edited)
+    write_apkg(edited, items, str(apkg))
+    log = import_apkg(col, apkg)
+    expected = {it.uid for it in items if set(it.fact_ids) & set(chosen)}
+    assert expected and guids(col, log.updated) == expected
+    assert not log.new and not log.conflicting
+    notes = notes_by_guid(col)
+    for uid in expected:
+        assert "Reworded for the test." in notes[uid]["Explanation"], uid
+    assert history(col) == (before["cards"], before["revlog"])
