@@ -10,19 +10,21 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import genanki
 import pytest
 
 from quizgen import ids
-from quizgen.errors import OutputError, TemplateError
+from quizgen.errors import OutputError, QuizgenError, TemplateError
 from quizgen.export.anki import write_apkg
+from quizgen.generation import generate
 from quizgen.generation.item import QTYPES
 from quizgen.loading.validate import load_decks
 from quizgen.output import TMP_PREFIX
 from quizgen.templating import make_env, search_path
-from quizgen.text import escape, plain
+from quizgen.text import Markup, escape, plain
 from tests._anki_helpers import (
     PICTURE,
     Collection,
@@ -254,6 +256,16 @@ def test_failed_write_keeps_the_previous_package(tmp_path: Path, deck_yaml: Path
         write_apkg(deck, items, str(apkg))
     assert apkg.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["anki-test.apkg", "project"]
+
+
+def test_two_questions_with_one_identity_are_refused(tmp_path: Path, deck_yaml: Path) -> None:
+    deck = load_decks([str(deck_yaml)])[0]
+    item = generate(deck)[0]
+    with pytest.raises(QuizgenError, match=re.escape(item.uid)):
+        write_apkg(
+            deck, [item, replace(item, prompt=Markup("Reworded?"))], str(tmp_path / "x.apkg")
+        )
+    assert os.listdir(tmp_path) == ["project"]
 
 
 def test_template_without_cloze_field_is_reported(tmp_path: Path, deck_yaml: Path) -> None:

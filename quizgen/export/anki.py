@@ -36,7 +36,7 @@ import genanki
 import jinja2
 
 from quizgen import ids
-from quizgen.errors import OutputError, TemplateError
+from quizgen.errors import OutputError, QuizgenError, TemplateError
 from quizgen.generation.item import Item
 from quizgen.model import Deck, Source
 from quizgen.output import atomic_path
@@ -126,8 +126,12 @@ def _decks(
     for model in models.values():
         top.add_model(model)
     decks: dict[str | None, genanki.Deck] = {None: top}
+    seen: set[str] = set()
     for position, item in enumerate(_study_order(items)):
         uid = item.uid
+        if uid in seen:  # Anki would keep one of the two notes and silently drop the other
+            raise QuizgenError(f"{item.location}: two questions have the same identity {uid}")
+        seen.add(uid)
         model = models[NOTE_TYPE_OF_QTYPE[item.qtype]]
         image = ""
         if item.image:
