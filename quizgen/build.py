@@ -24,8 +24,8 @@ from quizgen.model import Deck
 from quizgen.output import TMP_PREFIX, atomic_write
 
 MANIFEST = ".quizgen-manifest.json"
-FORMATS = ("apkg", "html")
-DEFAULT_FORMATS = ("apkg", "html")
+FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
+DEFAULT_FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class BuildOptions:
     versions: int = 1
     paper: str = "a4"
     project_templates: tuple[str, ...] = ()
+    count: int | None = None  # printed quiz: how many questions
+    types: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    pdf: bool = False  # printed quizzes also as PDF (WeasyPrint)
     force: bool = False
 
 
@@ -45,7 +50,7 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)  # decks skipped: nothing changed
 
 
-Progress = Callable[[str], None]
+Progress = Callable[[int, int, str], None]  # (done, total, deck id)
 
 
 def build(
@@ -64,7 +69,7 @@ def build(
     manifest = _read_manifest(out)
     _check_ownership(out, manifest)
     report = BuildReport()
-    for deck in decks:
+    for done, deck in enumerate(decks):
         fingerprint = _fingerprint(deck, options)
         entry = manifest["decks"].get(deck.info.id)
         if (
@@ -76,7 +81,7 @@ def build(
             report.unchanged.append(deck.info.id)
             continue
         if progress:
-            progress(f"building {deck.info.id}")
+            progress(done, len(decks), deck.info.id)
         env = make_env(search_path(deck.info.templates, options.project_templates))
         items = generate(deck, seed=options.seed, project_templates=options.project_templates)
         files = []
@@ -89,13 +94,19 @@ def build(
     return report
 
 
+def _narrowed(items: Sequence[Item], options: BuildOptions) -> list[Item]:
+    from quizgen.selection import narrow
+
+    return narrow(items, types=options.types, sections=options.sections, tags=options.tags)
+
+
 def _write_apkg(
     deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
 ) -> list[str]:
     from quizgen.export.anki import write_apkg
 
     path = os.path.join(out, f"{deck.info.id}.apkg")
-    write_apkg(deck, items, path, env=env)
+    write_apkg(deck, _narrowed(items, options), path, env=env)
     return [path]
 
 
@@ -113,15 +124,41 @@ def _write_html(
         seed=options.seed,
         versions=options.versions,
         paper=options.paper,
+        count=options.count,
+        types=options.types,
+        sections=options.sections,
+        tags=options.tags,
     )
-    return [*paths, write_study(deck, items, folder, env=env)]
+    if options.pdf:
+        from quizgen.export.pdf import write_pdfs
+
+        paths += write_pdfs(paths)
+    return [*paths, write_study(deck, _narrowed(items, options), folder, env=env)]
 
 
-WRITERS: dict[
-    str, Callable[[Deck, Sequence[Item], str, BuildOptions, jinja2.Environment], list[str]]
-] = {
+def _text_writer(suffix: str, module: str, function: str) -> Writer:
+    """A writer for one of the single-file text formats (imported only when asked for)."""
+
+    def write(
+        deck: Deck, items: Sequence[Item], out: str, options: BuildOptions, env: jinja2.Environment
+    ) -> list[str]:
+        import importlib
+
+        path = os.path.join(out, f"{deck.info.id}{suffix}")
+        getattr(importlib.import_module(module), function)(deck, _narrowed(items, options), path)
+        return [path]
+
+    return write
+
+
+Writer = Callable[[Deck, Sequence[Item], str, BuildOptions, jinja2.Environment], list[str]]
+WRITERS: dict[str, Writer] = {
     "apkg": _write_apkg,
     "html": _write_html,
+    "csv": _text_writer(".csv", "quizgen.export.csvfile", "write_csv"),
+    "gift": _text_writer(".gift.txt", "quizgen.export.gift", "write_gift"),
+    "moodle-xml": _text_writer(".moodle.xml", "quizgen.export.moodle", "write_moodle"),
+    "json": _text_writer(".json", "quizgen.export.jsonfile", "write_json"),
 }
 
 

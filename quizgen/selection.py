@@ -21,6 +21,26 @@ QUIZ_TYPES = ("mcq", "short", "tf", "cloze", "qa", "reverse")
 DECK_WIDE = ("order", "match", "first")
 
 
+def narrow(
+    items: Sequence[Item],
+    *,
+    types: Iterable[str] = (),
+    sections: Iterable[str] = (),
+    tags: Iterable[str] = (),
+) -> list[Item]:
+    """Items of the given types, sections and tags (each filter off when empty)."""
+    types, sections, tags = list(types), list(sections), list(tags)
+    _check(types, QTYPES, "question type")
+    _check(sections, sorted({it.section for it in items if it.section}), "section")
+    return [
+        it
+        for it in items
+        if (not types or it.qtype in types)
+        and (not sections or it.section in sections)
+        and (not tags or set(tags) & set(it.tags))
+    ]
+
+
 def select(
     items: Sequence[Item],
     *,
@@ -30,16 +50,8 @@ def select(
     tags: Iterable[str] = (),
     seed: int = 0,
 ) -> list[Item]:
-    types, sections, tags = list(types), list(sections), list(tags)
-    _check(types, QTYPES, "question type")
-    _check(sections, sorted({it.section for it in items if it.section}), "section")
-    pool = [
-        it
-        for it in items
-        if (not types or it.qtype in types)
-        and (not sections or it.section in sections)
-        and (not tags or set(tags) & set(it.tags))
-    ]
+    """The questions of a printed quiz (see the module's doc)."""
+    pool = narrow(items, types=types, sections=sections, tags=tags)
     by_fact: dict[str, list[Item]] = {}
     deck_wide: dict[str, Item] = {}
     for it in pool:

@@ -22,6 +22,7 @@ from quizgen.export.anki import write_apkg
 from quizgen.generation import generate
 from quizgen.generation.item import QTYPES
 from quizgen.loading.validate import load_decks
+from quizgen.model import Source
 from quizgen.output import TMP_PREFIX
 from quizgen.templating import make_env, search_path
 from quizgen.text import Markup, escape, plain
@@ -140,7 +141,14 @@ def test_note_types_are_frozen() -> None:
 
 def test_no_fact_html_reaches_a_card(tmp_path: Path, deck_yaml: Path, col: Collection) -> None:
     apkg = tmp_path / "anki-test.apkg"
-    build(deck_yaml, apkg)
+    deck = load_decks([str(deck_yaml)])[0]
+    # The loader refuses non-web URLs; the export must not depend on that to stay safe.
+    evil = Source(id="evil", title="Evil", url="javascript:alert(1)")
+    items = [
+        replace(it, sources=(*it.sources, evil)) if "hostile" in it.fact_ids else it
+        for it in generate(deck)
+    ]
+    write_apkg(deck, items, str(apkg))
     import_apkg(col, apkg)
     notes = notes_by_guid(col)
     hostile = [n for uid, n in notes.items() if "/hostile/" in uid]
@@ -151,7 +159,7 @@ def test_no_fact_html_reaches_a_card(tmp_path: Path, deck_yaml: Path, col: Colle
             for tag, attrs in html_tags(value):
                 assert tag in FIELD_HTML and set(attrs) <= FIELD_HTML[tag], (uid, name, value)
                 assert (attrs.get("href") or "https://").startswith("https://"), (uid, value)
-            assert "javascript:" not in value
+            assert "javascript:" not in value, (uid, name, value)
             # Anki's own markup from fact text must not be live either
             assert "[sound:" not in value and "[latex]" not in value, (uid, name, value)
             assert "{{c2::" not in value, (uid, name, value)

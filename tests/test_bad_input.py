@@ -80,6 +80,7 @@ CASES = [
     case("utf16le-without-bom.yaml", (1, "the file is UTF-16")),
     case("utf16be-without-bom.yaml", (1, "the file is UTF-16")),
     case("utf32.yaml", (1, "the file is UTF-32; save it as UTF-8")),
+    case("utf32be-without-bom.yaml", (1, "the file is UTF-32")),
     case("latin1.yaml", (15, "byte 0xe0 is not UTF-8 (was the file saved as Latin-1")),
     case("windows1252-quotes.yaml", (15, "byte 0x92 is not UTF-8")),
     case("high-bytes-no-nul.yaml", (1, "byte 0x80 is not UTF-8")),
@@ -105,6 +106,7 @@ CASES = [
         (4, "'sources' must be a mapping of ids to entries, not a list"),
         (15, "unknown source 'reuters'"),
     ),
+    case("source-url-javascript.yaml", (6, "'url' must be a web address starting with https://")),
     case("source-is-text.yaml", (6, "source 'cnn' must be a mapping of keys to values, not text")),
     case(
         "entity-is-list.yaml",

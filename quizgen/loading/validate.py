@@ -45,6 +45,7 @@ from quizgen.model import (
 
 T = TypeVar("T")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+WEB_URL = re.compile(r"https?://[^\s<>\"]+\Z", re.IGNORECASE)
 DECK_SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = {"deck", "sources", "entities", "facts"}
@@ -165,6 +166,20 @@ class FileReader:
                 continue
             out.append(Str(item.strip(), item.line, item.col))
         return out
+
+    def url(self, m: Map, key: str, what: str) -> str:
+        """A web address. Exports turn it into a link, so `javascript:` and friends are refused."""
+        s = self.text(m, key, what)
+        if s is None:
+            return ""
+        if not WEB_URL.match(s):
+            self.error(
+                m[key],
+                f"{what}: {key!r} must be a web address starting with https:// "
+                f"or http:// (got {s!r})",
+            )
+            return ""
+        return s
 
     def date(self, m: Map, key: str, what: str) -> FuzzyDate | None:
         s = self.text(m, key, what, required=True)
@@ -289,7 +304,7 @@ def _deck_info(r: FileReader, value: Any, base: str, parent: Any) -> DeckInfo | 
         language=r.text(m, "language", what) or "en",
         license=license_,
         attribution=attribution,
-        url=r.text(m, "url", what) or "",
+        url=r.url(m, "url", what),
         templates=templates,
     )
 
@@ -330,7 +345,7 @@ def _source(r: FileReader, key: Str, value: Any) -> Source | None:
         publisher=r.text(m, "publisher", what) or "",
         author=r.text(m, "author", what) or "",
         date=date,
-        url=r.text(m, "url", what) or "",
+        url=r.url(m, "url", what),
         language=r.text(m, "language", what) or "",
     )
 

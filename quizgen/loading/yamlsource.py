@@ -1,8 +1,8 @@
 """Read YAML into plain containers that remember where each value was written.
 
-We compose YAML nodes instead of constructing Python objects so that no implicit typing happens:
-`NO`, `1.10` and `2015-07-24` stay the strings the author wrote, and the schema decides what is a
-number or a date. Every value keeps its line and column for error messages.
+We build values from the parser's events instead of constructing Python objects, so that no
+implicit typing happens: `NO`, `1.10` and `2015-07-24` stay the strings the author wrote, and the
+schema decides what is a number or a date. Every value keeps its line and column for errors.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 
 from quizgen.errors import Problem
 
-try:  # libyaml's C composer is several times faster; fall back when PyYAML was built without it.
+try:  # libyaml's C parser is several times faster; fall back when PyYAML was built without it.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
@@ -114,7 +114,9 @@ def _wide_encoding(data: bytes) -> str | None:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "UTF-16"
     head = data[:512]
-    if len(head) >= 4 and (head[1:4] == b"\0\0\0" or head[:3] == b"\0\0\0"):
+    # Text starts with ASCII (`deck:`, `#`): in UTF-32 its first characters have three NULs each.
+    first = [head[i : i + 4] for i in range(0, min(len(head), 8) - 3, 4)]
+    if first and all((g[1:] == b"\0\0\0" and g[0]) or (g[:3] == b"\0\0\0" and g[3]) for g in first):
         return "UTF-32"
     # Without a BOM, mostly-ASCII UTF-16 has NULs at most even (big-endian) or odd positions,
     # and none at the others.
