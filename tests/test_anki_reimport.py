@@ -336,3 +336,27 @@ def test_shipped_deck_rebuilds_keep_history(tmp_path: Path, col: Collection) -> 
     for uid in expected:
         assert "Reworded for the test." in notes[uid]["Explanation"], uid
     assert history(col) == (before["cards"], before["revlog"])
+
+
+def test_cli_rebuilds_keep_notes_unchanged_through_staging(tmp_path: Path) -> None:
+    """`quizgen build` stages outputs before moving them into place: the package it compares
+    against must still be the published one, or every rebuild would update every note."""
+    import time
+
+    from click.testing import CliRunner
+
+    from quizgen.cli import main
+    from tests.conftest import SHIPPED_DECK
+
+    out = tmp_path / "dist"
+    args = ["build", str(SHIPPED_DECK), "--out", str(out), "--format", "apkg"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        first = import_apkg(col, out / "rsii-coalition.apkg")
+        time.sleep(1.05)
+        assert CliRunner().invoke(main, [*args, "--force"]).exit_code == 0
+        again = import_apkg(col, out / "rsii-coalition.apkg")
+        assert first.new and not again.new and not again.updated and not again.conflicting
+    finally:
+        col.close()
