@@ -132,8 +132,8 @@ def test_each_version_key_matches_its_own_order(shipped_pdfs, shipped: Deck) -> 
 
 
 def test_no_question_split_across_pages(make_deck, tmp_path: Path) -> None:
-    """A deck long enough for several pages: every question's number and last option share a
-    page."""
+    """A deck long enough for several pages: every question's options follow its number on the
+    same page."""
     people = "".join(f"  p{i}: {{name: Person Number{i}, kind: person}}\n" for i in range(40))
     facts = "".join(
         f"  - {{id: r{i}, kind: role, person: p{i}, role: holder of office {i} with a longer "
@@ -146,8 +146,6 @@ def test_no_question_split_across_pages(make_deck, tmp_path: Path) -> None:
     texts = pages(print_pdf(html, tmp_path / "long.pdf"))
     k = key_start(texts)
     assert k >= 3
-    for it in items:
-        last_option = flat(plain(it.options[-1]))
     number_page = {}
     for i, t in enumerate(texts[:k]):
         for m in re.finditer(r"(?m)^(\d+)\. ", t):
@@ -161,7 +159,6 @@ def test_no_question_split_across_pages(make_deck, tmp_path: Path) -> None:
             tail = lines[idx + 1 :]
             letters = [line[0] for line in tail[:8] if re.match(r"^[A-E]\. ", line)]
             assert letters[:3] == ["A", "B", "C"], (n, i, tail[:6])
-    assert last_option  # the loop above saw options
 
 
 def test_fact_text_prints_literally(make_deck, tmp_path: Path) -> None:
