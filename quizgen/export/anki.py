@@ -1,127 +1,85 @@
-"""Anki export: a .apkg that learners can re-import after edits without duplicates, conflicts or
-lost review history (see docs/anki.md for the rules this follows and why).
+"""Items → an Anki package (.apkg) that learners can re-import after every edit.
 
-- Note types are quizgen's own, with hard-coded ids and frozen field lists (quizgen.ids).
-- A note's GUID comes from the item's identity (deck/fact/type/variant), never from its text.
-- A note's mod time is the build time when its content changed and the previous package's mod
-  time when it did not: Anki applies an update only when the incoming note is newer, and an
-  unchanged rebuild must change nothing. The previous package itself is the memory of that.
+What makes re-imports safe (see docs in quizgen/ids.py and shared notes on Anki's behaviour):
+- GUID = Item.uid (deck/fact/qtype/variant), never text: an edited fact updates its notes.
+- Five note types with hard-coded ids and one frozen field list (quizgen.ids.ANKI_FIELDS).
+- Content-aware mod times. Anki applies an incoming note only if its `mod` is newer than the
+  collection's, and a newer `mod` on unchanged content still rewrites the note. So each note keeps
+  the `mod` it had in the previous package at `path` when its content (note type, fields, tags)
+  is unchanged, and gets a `mod` newer than everything in that package when it changed or is new.
+  Re-importing an unchanged rebuild therefore changes nothing, and an edit always wins, even for
+  two builds in the same second. Note types follow the same rule for template and CSS changes.
+  Without a previous package (a fresh checkout) every note gets the build time: a re-import then
+  rewrites unchanged notes with the same content, which keeps review history.
+
+Everything from fact text arrives as escaped Markup; the plain text added here (citations,
+attribution) is escaped too. Anki additionally interprets `[sound:…]`, `[latex]` and `{{c1::…}}`
+inside field text, so brackets and braces from facts become character references.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import json
 import os
+import re
+import shutil
 import sqlite3
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import genanki
 import jinja2
 
+from quizgen import ids
+from quizgen.errors import OutputError, QuizgenError, TemplateError
 from quizgen.generation.item import Item
-from quizgen.ids import (
-    ANKI_BASIC_MODEL_ID,
-    ANKI_CHOICE_MODEL_ID,
-    ANKI_CLOZE_MODEL_ID,
-    anki_deck_id,
-    anki_guid,
-)
 from quizgen.model import Deck, Source
-from quizgen.output import atomic_path, private_temp_file
-from quizgen.templating import make_env, raw_template
-from quizgen.text import Markup, escape
+from quizgen.output import atomic_path
+from quizgen.templating import make_env, raw_template, search_path
+from quizgen.text import Markup, escape, plain
 
-# Frozen field lists (see quizgen.ids): never edit a published one.
-BASIC_FIELDS = ("Question", "Answer", "Extra", "Claim", "Sources", "Attribution", "FactId", "Uid")
-CHOICE_FIELDS = (
-    "Question",
-    "Options",
-    "OptionsKey",
-    "Answer",
-    "Extra",
-    "Claim",
-    "Sources",
-    "Attribution",
-    "FactId",
-    "Uid",
-)
-CLOZE_FIELDS = ("Text", "Extra", "Claim", "Sources", "Attribution", "FactId", "Uid")
-NOTE_TYPE_OF = {
-    "qa": "basic",
-    "reverse": "basic",
-    "short": "basic",
-    "mcq": "choice",
-    "tf": "choice",
-    "first": "choice",
-    "order": "choice",
-    "match": "choice",
-    "cloze": "cloze",
-}
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def note_types(env: jinja2.Environment) -> dict[str, genanki.Model]:
-    """quizgen's note types, card templates read (not rendered) through the override chain."""
-    css = raw_template(env, "anki/style.css")
-
-    def tmpl(name: str) -> dict[str, str]:
-        return {
-            "name": "Card 1",
-            "qfmt": raw_template(env, f"anki/{name}-front.html"),
-            "afmt": raw_template(env, f"anki/{name}-back.html"),
-        }
-
-    return {
-        "basic": genanki.Model(
-            ANKI_BASIC_MODEL_ID,
-            "quizgen Basic",
-            fields=[{"name": f} for f in BASIC_FIELDS],
-            templates=[tmpl("basic")],
-            css=css,
-            sort_field_index=0,
-        ),
-        "choice": genanki.Model(
-            ANKI_CHOICE_MODEL_ID,
-            "quizgen Choice",
-            fields=[{"name": f} for f in CHOICE_FIELDS],
-            templates=[tmpl("choice")],
-            css=css,
-            sort_field_index=0,
-        ),
-        "cloze": genanki.Model(
-            ANKI_CLOZE_MODEL_ID,
-            "quizgen Cloze",
-            fields=[{"name": f} for f in CLOZE_FIELDS],
-            templates=[{**tmpl("cloze"), "name": "Cloze"}],
-            css=css,
-            model_type=genanki.Model.CLOZE,
-            sort_field_index=0,
-        ),
-    }
-
-
-class _Note(genanki.Note):  # type: ignore[misc]
-    """A genanki note with its own mod time (genanki stamps every note with one timestamp)."""
-
-    mod: int = 0
-
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-        super().write_to_db(cursor, self.mod or timestamp, deck_id, id_gen)
+DETAILS_MARK = "<!--quizgen:details-->"
 
 
 @dataclass(frozen=True)
-class _Built:
-    note_type: str
-    fields: list[str]
-    tags: list[str]
-    deck_name: str
-    media: str | None
+class NoteType:
+    id: int
+    name: str
+    template: str  # file stem under templates/anki/
+    cloze: bool = False
+
+
+NOTE_TYPES: dict[str, NoteType] = {
+    t.template: t
+    for t in (
+        NoteType(ids.ANKI_NOTE_TYPE_QA, "quizgen: question and answer", "qa"),
+        NoteType(ids.ANKI_NOTE_TYPE_TYPED, "quizgen: typed answer", "typed"),
+        NoteType(ids.ANKI_NOTE_TYPE_CHOICE, "quizgen: multiple choice", "choice"),
+        NoteType(ids.ANKI_NOTE_TYPE_CLOZE, "quizgen: cloze", "cloze", cloze=True),
+        NoteType(ids.ANKI_NOTE_TYPE_ARRANGE, "quizgen: ordering and matching", "arrange"),
+    )
+}
+# Part of the identity contract: an item's qtype is in its uid, so its note type never changes.
+NOTE_TYPE_OF_QTYPE: dict[str, str] = {
+    "qa": "qa",
+    "reverse": "qa",
+    "short": "typed",
+    "mcq": "choice",
+    "tf": "choice",
+    "first": "choice",
+    "cloze": "cloze",
+    "order": "arrange",
+    "match": "arrange",
+}
+
+# Anki reads these inside field text: [sound:x], [latex], [$]…[/$], {{c1::…}}, and the `::`
+# that starts a cloze hint. As character references they display the same and mean nothing.
+_ANKI_SYNTAX = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;"})
 
 
 def write_apkg(
@@ -133,170 +91,382 @@ def write_apkg(
     timestamp: float | None = None,
     previous: str | None = None,
 ) -> None:
-    """Write `items` of `deck` as an Anki package at `path`, atomically, with no temp files left.
+    """Write `items` of `deck` to the Anki package `path`, atomically.
 
-    `previous` is the package learners imported last (default: `path` itself): notes whose
-    content is unchanged keep its mod times, so re-importing changes nothing."""
-    env = env or make_env()
-    now = int(timestamp if timestamp is not None else time.time())
-    models = note_types(env)
-    previous_notes = _previous_notes(previous or path)
-    kinds = {f.id: f.kind for f in deck.facts}
-    decks: dict[str, genanki.Deck] = {}
-    media: dict[str, str] = {}
-    title = _deck_name(deck.info.title)
-    attribution = _attribution_html(deck)
-    for item in items:
-        built = _build(item, kinds.get(item.fact_id, ""), title, attribution)
-        guid = anki_guid(item.uid)
-        note = _Note(model=models[built.note_type], fields=built.fields, tags=built.tags, guid=guid)
-        old = previous_notes.get(guid)
-        content = "\x1f".join(built.fields)
-        note.mod = old[0] if old and old[1] == content else max(now, old[0] + 1 if old else now)
-        section = built.deck_name
-        if section not in decks:
-            decks[section] = genanki.Deck(
-                anki_deck_id(deck.info.id, section),
-                section,
-                description=str(escape(deck.info.attribution)),
-            )
-        decks[section].add_note(note)
-        if built.media:
-            media[built.media] = item.image or ""
-    if not decks:  # an empty deck is still a valid package
-        decks[title] = genanki.Deck(anki_deck_id(deck.info.id), title)
-    _write_package(list(decks.values()), media, path, now)
-
-
-def _write_package(
-    decks: list[genanki.Deck], media: dict[str, str], path: str, timestamp: int
-) -> None:
-    """genanki's Package.write_to_file, minus its leaked temp file and plus atomicity."""
-    package = genanki.Package(decks)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with private_temp_file(folder, "collection.anki2") as db_path:
-        conn = sqlite3.connect(db_path)
+    `previous` is the package learners imported last (default: `path` itself; a staged build
+    writes elsewhere first): it is the memory of which notes changed."""
+    env = env or make_env(search_path(deck.info.templates))
+    now = int(time.time() if timestamp is None else timestamp)
+    with atomic_path(path) as tmp:
+        # The collection database is built on disk, not in memory (a 100k-note collection is
+        # over 100 MB). Named like `tmp`, so a killed build's leftovers are swept the same way.
+        scratch = tmp + ".anki2"
         try:
-            package.write_to_db(conn.cursor(), timestamp, itertools.count(timestamp * 1000))
-            conn.commit()
+            known = _read_previous(previous or path, scratch)
+            decks, media = _decks(deck, items, env, known, now)
+            _write_package(decks, media, tmp, scratch, now)
+        except sqlite3.Error as e:  # e.g. the disk filled up under the collection database
+            raise OutputError(f"cannot write {path}: {e}") from e
         finally:
-            conn.close()
-        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-            z.write(db_path, "collection.anki2")
-            names = sorted(media)
-            z.writestr("media", _media_json(names))
-            for i, name in enumerate(names):
-                z.write(media[name], str(i))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(scratch)
 
 
-def _media_json(names: list[str]) -> str:
-    import json
+def _decks(
+    deck: Deck, items: Sequence[Item], env: jinja2.Environment, previous: _Previous, now: int
+) -> tuple[list[genanki.Deck], dict[str, str]]:
+    """The genanki decks (top deck and one per section) holding every item's note, and the media
+    files to pack (name in the package → path)."""
+    models = {key: _model(env, nt, previous, now) for key, nt in NOTE_TYPES.items()}
+    kinds = {f.id: f.kind for f in deck.facts}
+    attribution = _attribution(deck)
+    media: dict[str, str] = {}
+    images: dict[str, str] = {}  # path → <img> field
+    html_cache: dict[int, str] = {}
+    note_floor = max(now, previous.max_note_mod + 1)
 
-    return json.dumps({str(i): n for i, n in enumerate(names)})
+    top = genanki.Deck(ids.anki_deck_id(deck.info.id), _deck_name(deck.info.title))
+    top.description = _deck_description(deck, attribution)
+    for model in models.values():
+        top.add_model(model)
+    decks: dict[str | None, genanki.Deck] = {None: top}
+    seen: set[str] = set()
+    for position, item in enumerate(_study_order(items)):
+        uid = item.uid
+        if uid in seen:  # Anki would keep one of the two notes and silently drop the other
+            raise QuizgenError(f"{item.location}: two questions have the same identity {uid}")
+        seen.add(uid)
+        model = models[NOTE_TYPE_OF_QTYPE[item.qtype]]
+        image = ""
+        if item.image:
+            if item.image not in images:
+                name = _media_name(item.image)
+                media[name] = item.image
+                images[item.image] = str(Markup('<img src="{}" alt="">').format(name))
+            image = images[item.image]
+        fields = _fields(item, uid, attribution, image, html_cache)
+        tags = _tags(item, kinds.get(item.fact_id))
+        digest = _note_digest(model.model_id, "\x1f".join(fields), _tag_text(tags))
+        old = previous.notes.get(uid)
+        mod = old[1] if old is not None and old[0] == digest else note_floor
+        note = _Note(model=model, fields=fields, tags=tags, guid=uid, due=position, mod=mod)
+        if item.section not in decks:
+            decks[item.section] = genanki.Deck(
+                ids.anki_deck_id(deck.info.id, item.section),
+                f"{top.name}::{_deck_name(item.section or '')}",
+            )
+        decks[item.section].add_note(note)
+    return list(decks.values()), media
 
 
-def _previous_notes(path: str) -> dict[str, tuple[int, str]]:
-    """guid → (mod, fields) of the package we wrote last time, if it is there and readable."""
-    if not os.path.isfile(path):
-        return {}
-    try:
-        with private_temp_file(os.path.dirname(os.path.abspath(path)), "previous.anki2") as db:
-            with zipfile.ZipFile(path) as z, open(db, "wb") as out:
-                out.write(z.read("collection.anki2"))
-            conn = sqlite3.connect(db)
-            try:
-                rows = conn.execute("SELECT guid, mod, flds FROM notes").fetchall()
-            finally:
-                conn.close()
-        return {guid: (int(mod), flds) for guid, mod, flds in rows}
-    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error):
-        return {}  # not ours or damaged: every note counts as changed, which is safe
+# --- fields ---------------------------------------------------------------------------------------
 
 
-def _deck_name(text: str) -> str:
-    return " ".join(text.replace("::", ":").split())
-
-
-def _build(item: Item, kind: str, title: str, attribution: str) -> _Built:
-    # Plain f-strings over already-escaped parts: Markup.format costs more than all of genanki.
-    note_type = NOTE_TYPE_OF[item.qtype]
-    extra = str(item.explanation)
-    media = None
-    if item.image:
-        digest = hashlib.sha256(item.image.encode()).hexdigest()[:10]
-        media = f"quizgen-{digest}-{os.path.basename(item.image)}"
-        extra += f'<div><img src="{escape(media)}"></div>'
-    common = [
-        extra,
-        str(item.claim),
-        _sources_html(item.sources),
-        attribution,
-        str(escape(item.fact_id)),
-        str(escape(item.uid)),
-    ]
-    if note_type == "basic":
-        fields = [str(item.prompt), str(item.answer), *common]
-    elif note_type == "choice":
-        options, key = _options_html(item)
-        fields = [str(item.prompt), options, key, str(item.answer), *common]
+def _fields(item: Item, uid: str, attribution: str, image: str, cache: dict[int, str]) -> list[str]:
+    """The note's fields, in the frozen order of quizgen.ids.ANKI_FIELDS. `cache` keeps the
+    HTML of source lists, which all items of a fact share (keyed by the tuple's identity: the
+    items keep it alive for the whole build)."""
+    if item.qtype == "cloze" and item.cloze is not None:
+        before, key, after = (_safe(x) for x in item.cloze)
+        question = f"{before}{{{{c1::{key.replace(':', '&#58;')}}}}}{after}"
     else:
-        assert item.cloze is not None
-        before, key, after = (_no_cloze_syntax(part) for part in item.cloze)
-        fields = [f"{before}{{{{c1::{key}}}}}{after}", *common]
-    tags = [_tag(t) for t in (*item.tags, kind, item.status, item.qtype) if t]
-    deck_name = f"{title}::{_deck_name(item.section)}" if item.section else title
-    return _Built(note_type, fields, list(dict.fromkeys(tags)), deck_name, media)
+        question = _safe(item.prompt)
+    accepted = type_in = ""
+    if item.accepted:
+        answer = plain(item.answer).casefold()
+        accepted = "; ".join(escape(a) for a in item.accepted if a.casefold() != answer)
+        if item.qtype == "short":
+            type_in = escape(item.accepted[0])
+    sources = cache.get(id(item.sources))
+    if sources is None:
+        sources = cache[id(item.sources)] = _safe(_sources(item.sources))
+    values = {
+        "Question": question,
+        "Options": _safe(_options(item)),
+        "Answer": _safe(item.answer),
+        "Accepted": _safe(accepted),
+        "TypeIn": _safe(type_in),
+        "Explanation": _safe(item.explanation),
+        "Claim": _safe(item.claim),
+        "Status": item.status,
+        "Image": image,
+        "Sources": sources,
+        "Attribution": attribution,
+        "Facts": str(escape(" ".join(item.fact_ids or (item.fact_id,)))),
+        "Uid": str(escape(uid)),
+    }
+    return [values[name] for name in ids.ANKI_FIELDS]
 
 
-def _options_html(item: Item) -> tuple[str, str]:
-    """(options as shown on the front, the same with the right answer marked for the back).
-    Options are Markup (escaped already)."""
+def _safe(html: str) -> str:
+    """Escaped HTML → field text that Anki's own markup ([sound:], cloze braces) ignores."""
+    html = str(html)
+    if "[" in html or "]" in html or "{" in html or "}" in html:
+        return html.translate(_ANKI_SYNTAX)
+    return html
+
+
+# Option lists are the hot path of a 100k-note build, so they are f-strings rather than
+# Markup.format; every inserted value still goes through escape() (a no-op on Markup).
+def _options(item: Item) -> str:
+    if item.qtype in ("mcq", "tf", "first"):
+        rows = "".join(
+            f'<li class="qg-correct">{escape(o)}</li>'
+            if i in item.correct
+            else f"<li>{escape(o)}</li>"
+            for i, o in enumerate(item.options)
+        )
+        return f'<ol class="qg-options{" qg-tf" if item.qtype == "tf" else ""}">{rows}</ol>'
+    if item.qtype == "order":
+        return f'<ol class="qg-options qg-order">{_lis(item.options)}</ol>'
     if item.qtype == "match":
-        rows = []
-        for i in range(max(len(item.left), len(item.options))):
-            left = f"{i + 1}. {item.left[i]}" if i < len(item.left) else ""
-            option = f"{LETTERS[i]}. {item.options[i]}" if i < len(item.options) else ""
-            rows.append(f"<tr><td>{left}</td><td>{option}</td></tr>")
-        table = f"<table>{''.join(rows)}</table>"
-        return table, table
-    right = set(item.correct) if item.qtype != "order" else set()
-    plain_list = "".join(f"<li>{o}</li>" for o in item.options)
-    marked = "".join(
-        f'<li class="qg-right">{o}</li>' if i in right else f"<li>{o}</li>"
-        for i, o in enumerate(item.options)
-    )
-    return f"<ol>{plain_list}</ol>", f"<ol>{marked}</ol>"
+        return (
+            f'<div class="qg-match"><ol class="qg-left">{_lis(item.left)}</ol>'
+            f'<ol class="qg-right">{_lis(item.options)}</ol></div>'
+        )
+    return ""
 
 
-@lru_cache(maxsize=4096)
-def _sources_html(sources: tuple[Source, ...]) -> str:
-    if not sources:
-        return ""
-    parts = []
+def _lis(entries: Iterable[str]) -> str:
+    return "".join(f"<li>{escape(e)}</li>" for e in entries)
+
+
+def _sources(sources: Iterable[Source]) -> Markup:
+    rows = []
     for s in sources:
-        cite = str(escape(s.citation()))
-        if s.url:
-            cite = f'<a href="{escape(s.url)}">{cite}</a>'
-        parts.append(f"<li>{cite}</li>")
-    return f"Sources: <ul>{''.join(parts)}</ul>"
+        citation = escape(s.citation())
+        if s.url.startswith(("https://", "http://")):  # never javascript: or data: links
+            citation = Markup('{} <a href="{}">link</a>').format(citation, s.url)
+        rows.append(Markup("<li>{}</li>").format(citation))
+    return Markup("<ul>{}</ul>").format(Markup("").join(rows)) if rows else Markup("")
 
 
-def _attribution_html(deck: Deck) -> str:
+def _attribution(deck: Deck) -> str:
     info = deck.info
     if not info.attribution:
         return ""
-    text = str(escape(info.attribution))
+    text = escape(info.attribution)
     if info.license and info.license not in info.attribution:
-        text += f" ({escape(info.license)})"
-    return text
+        text = Markup("{} ({})").format(text, info.license)
+    if info.url.startswith(("https://", "http://")):
+        text = Markup('{} <a href="{}">source</a>').format(text, info.url)
+    return _safe(text)
 
 
-def _no_cloze_syntax(part: Markup) -> str:
-    """Fact text must not open or close a cloze: braces and colons as entities, which Anki's
-    cloze parser does not see."""
-    return str(part).replace("{", "&#123;").replace("}", "&#125;").replace("::", "&#58;&#58;")
+def _deck_description(deck: Deck, attribution: str) -> str:
+    parts = [str(escape(deck.info.description))] if deck.info.description else []
+    if attribution:
+        parts.append(attribution)
+    return "<br>".join(parts)
 
 
-def _tag(text: str) -> str:
-    return "_".join(text.split()).replace('"', "")
+# --- tags and deck names --------------------------------------------------------------------------
+# Anki shows tags and deck names as text (its screens escape them), but {{Tags}}, {{Deck}} and
+# {{Subdeck}} insert them into cards raw. Entity-escaping would show `&amp;` everywhere, so the
+# only characters that could open markup, `<` and `>`, are swapped for look-alikes instead.
+_NAME_SAFE = str.maketrans({"<": "‹", ">": "›"})
+
+
+def _tags(item: Item, kind: str | None) -> list[str]:
+    tags = [re.sub(r"\s+", "_", t.strip()).translate(_NAME_SAFE) for t in item.tags if t.strip()]
+    if kind:
+        tags.append(f"quizgen::kind::{kind}")
+    tags.append(f"quizgen::claim::{item.status}")
+    tags.append(f"quizgen::type::{item.qtype}")
+    return list(dict.fromkeys(tags))
+
+
+def _tag_text(tags: Sequence[str]) -> str:
+    return " " + " ".join(tags) + " "  # how genanki stores them
+
+
+def _deck_name(text: str) -> str:
+    # `::` would nest decks the author didn't ask for.
+    return " ".join(text.replace("::", ":").translate(_NAME_SAFE).split()) or "-"
+
+
+def _study_order(items: Sequence[Item]) -> list[Item]:
+    """New cards in Anki come by position: each fact's first question, then each fact's second
+    one, and so on, so one fact isn't asked five ways in a row."""
+    nth: dict[str, int] = {}
+    keyed = []
+    for i, item in enumerate(items):
+        k = nth.get(item.fact_id, 0)
+        nth[item.fact_id] = k + 1
+        keyed.append((k, i, item))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [item for _, _, item in keyed]
+
+
+def _media_name(path: str) -> str:
+    """Named by content: two pictures never collide, and a changed picture is a changed note."""
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()[:20]
+    except OSError as e:
+        raise OutputError(f"cannot read image {path}: {e.strerror or e}") from e
+    ext = re.sub(r"[^a-z0-9]", "", os.path.splitext(path)[1].lower())
+    return f"quizgen-{digest}.{ext}" if ext else f"quizgen-{digest}"
+
+
+# --- note types -----------------------------------------------------------------------------------
+
+
+class _Model(genanki.Model):  # type: ignore[misc]
+    """A genanki model whose `mod` is ours, not the build time."""
+
+    mod = 0
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, object]:
+        data: dict[str, object] = super().to_json(timestamp, deck_id)
+        data["mod"] = self.mod
+        return data
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A genanki note stamped with its own `mod` (genanki stamps every note with one time)."""
+
+    def __init__(self, *, mod: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]
+    ) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def _model(env: jinja2.Environment, nt: NoteType, previous: _Previous, now: int) -> _Model:
+    details = raw_template(env, "anki/details.html")
+    templates = [
+        {
+            "name": "Card 1",
+            "qfmt": raw_template(env, f"anki/{nt.template}.front.html"),
+            "afmt": raw_template(env, f"anki/{nt.template}.back.html").replace(
+                DETAILS_MARK, details
+            ),
+        }
+    ]
+    model = _Model(
+        nt.id,
+        nt.name,
+        fields=[{"name": name} for name in ids.ANKI_FIELDS],
+        templates=templates,
+        css=raw_template(env, "anki/style.css"),
+        model_type=genanki.Model.CLOZE if nt.cloze else genanki.Model.FRONT_BACK,
+    )
+    if nt.cloze and "{{cloze:Question}}" not in templates[0]["qfmt"]:
+        raise TemplateError(
+            f"anki/{nt.template}.front.html: a cloze card needs {{{{cloze:Question}}}}"
+        )
+    if not nt.cloze:
+        try:
+            model._req  # noqa: B018 - computed here so a bad template is reported by name
+        except Exception as e:
+            raise TemplateError(
+                f"anki/{nt.template}.front.html: the front shows no field ({e})"
+            ) from e
+    digest = _model_digest(model.to_json(now, 0))
+    old = previous.models.get(nt.id)
+    if old is None:
+        model.mod = now
+    else:
+        model.mod = old[1] if old[0] == digest else max(now, old[1] + 1)
+    return model
+
+
+def _model_digest(data: dict[str, object]) -> bytes:
+    """What Anki takes from a note type on import: name, fields, templates, CSS, kind."""
+    flds = data.get("flds") or []
+    tmpls = data.get("tmpls") or []
+    assert isinstance(flds, list) and isinstance(tmpls, list)
+    key = json.dumps(
+        [
+            data.get("name"),
+            [f.get("name") for f in flds],
+            [[t.get("name"), t.get("qfmt"), t.get("afmt")] for t in tmpls],
+            data.get("css"),
+            data.get("type"),
+            data.get("sortf"),
+        ],
+        sort_keys=True,
+    )
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
+
+
+def _note_digest(mid: int, flds: str, tags: str) -> bytes:
+    return hashlib.blake2b(f"{mid}\x1e{flds}\x1e{tags}".encode(), digest_size=16).digest()
+
+
+# --- the previous package -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Previous:
+    notes: dict[str, tuple[bytes, int]]  # guid → (content digest, mod)
+    models: dict[int, tuple[bytes, int]]  # note type id → (digest, mod)
+
+    @property
+    def max_note_mod(self) -> int:
+        return max((mod for _, mod in self.notes.values()), default=0)
+
+
+def _read_previous(path: str, scratch: str) -> _Previous:
+    """Digests and mod times of the package we wrote last time at `path` (empty if none);
+    `scratch` is a free path to unpack its collection to."""
+    empty = _Previous({}, {})
+    try:
+        with (
+            zipfile.ZipFile(path) as z,
+            z.open("collection.anki2") as src,
+            open(scratch, "wb") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return empty
+    try:
+        con = sqlite3.connect(scratch)
+        try:
+            notes = {
+                guid: (_note_digest(mid, flds, tags), mod)
+                for guid, mid, mod, flds, tags in con.execute(
+                    "SELECT guid, mid, mod, flds, tags FROM notes"
+                )
+            }
+            (models_json,) = con.execute("SELECT models FROM col").fetchone()
+        finally:
+            con.close()
+        models = {
+            int(mid): (_model_digest(m), int(m["mod"]))
+            for mid, m in json.loads(models_json).items()
+        }
+    except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
+        return empty  # not a package we can read: treat as a first build
+    finally:
+        os.unlink(scratch)
+    return _Previous(notes, models)
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _write_package(
+    decks: list[genanki.Deck], media: dict[str, str], tmp: str, scratch: str, timestamp: int
+) -> None:
+    """genanki's Package.write_to_file without its leaked temp file: the collection goes to
+    `scratch` (which the caller removes) and is zipped with the media into `tmp`."""
+    con = sqlite3.connect(scratch)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a scratch file: no rollback, no journal file
+        con.execute("PRAGMA synchronous = OFF")
+        cursor = con.cursor()
+        genanki.Package(decks).write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
+        con.commit()
+    finally:
+        con.close()
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.write(scratch, "collection.anki2")
+        names = sorted(media)
+        z.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
+        for i, name in enumerate(names):
+            z.write(media[name], str(i))

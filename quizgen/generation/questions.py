@@ -258,30 +258,11 @@ def _place_kinds(e: Entity) -> tuple[str, ...]:
 def role_items(bd: Builder, fact: Fact, b: RoleFact) -> Iterator[Item]:
     person = b.person
     holders = bd.ix.role_holders[norm(b.role)]
-    names = accepted(*person.names, fact=fact)
     unique_holder = len(holders) == 1
     if unique_holder:  # "who was X?" has one answer only if one person held X in the deck
-        prompt = bd.prompt(fact, "qa", "who")
-        yield bd.item(fact, "qa", "who", prompt, person.name, accepted=names)
-        if len(names) > 1:
-            yield bd.item(fact, "short", "who", prompt, person.name, accepted=names)
-        wrong = entity_distractors(
-            bd.ix,
-            fact,
-            person,
-            holders,
-            bd.rng(fact.id, "who"),
-            explicit=fact.distractors,
-            refusals=bd.refusals,
+        yield from entity_items(
+            bd, fact, "who", person, holders, None, lambda e: replace(b, person=e)
         )
-        if m := bd.mcq(fact, "who", bd.prompt(fact, "mcq", "who"), person.name, wrong):
-            yield m
-        false_person = bd.ix.by_name.get(wrong[0]) if wrong else None
-        yield bd.true_false(
-            fact, "who", b, replace(b, person=false_person) if false_person else None
-        )
-        if c := bd.cloze(fact, "who"):
-            yield c
     if len(bd.ix.person_roles[person.id]) == 1:
         yield bd.item(
             fact,
@@ -465,29 +446,44 @@ def group_items(bd: Builder, fact: Fact, b: GroupFact) -> Iterator[Item]:
 def quote_items(bd: Builder, fact: Fact, b: QuoteFact) -> Iterator[Item]:
     speaker = b.speaker
     holders = bd.ix.quote_speakers[norm(b.text)]
-    names = accepted(*speaker.names, fact=fact)
-    prompt = bd.prompt(fact, "qa", "speaker")
-    yield bd.item(fact, "qa", "speaker", prompt, speaker.name, accepted=names)
-    if len(names) > 1:
-        yield bd.item(fact, "short", "speaker", prompt, speaker.name, accepted=names)
     kinds = ("person",) if speaker.kind == "person" else ("organisation", "country")
+    yield from entity_items(
+        bd, fact, "speaker", speaker, holders, kinds, lambda e: replace(b, speaker=e)
+    )
+
+
+def entity_items(
+    bd: Builder,
+    fact: Fact,
+    slot: str,
+    answer: Entity,
+    true_ids: set[str],
+    kinds: Sequence[str] | None,
+    swap: Callable[[Entity], Any],
+) -> Iterator[Item]:
+    """The questions whose answer is an entity (a role's person, a quote's speaker): Q&A, short
+    answer when there are other accepted names, multiple choice, true/false with a wrong entity
+    swapped in by `swap`, and cloze."""
+    names = accepted(*answer.names, fact=fact)
+    prompt = bd.prompt(fact, "qa", slot)
+    yield bd.item(fact, "qa", slot, prompt, answer.name, accepted=names)
+    if len(names) > 1:
+        yield bd.item(fact, "short", slot, prompt, answer.name, accepted=names)
     wrong = entity_distractors(
         bd.ix,
         fact,
-        speaker,
-        holders,
-        bd.rng(fact.id, "speaker"),
+        answer,
+        true_ids,
+        bd.rng(fact.id, slot),
         kinds=kinds,
         explicit=fact.distractors,
         refusals=bd.refusals,
     )
-    if m := bd.mcq(fact, "speaker", bd.prompt(fact, "mcq", "speaker"), speaker.name, wrong):
+    if m := bd.mcq(fact, slot, bd.prompt(fact, "mcq", slot), answer.name, wrong):
         yield m
-    false_speaker = bd.ix.by_name.get(wrong[0]) if wrong else None
-    yield bd.true_false(
-        fact, "speaker", b, replace(b, speaker=false_speaker) if false_speaker else None
-    )
-    if c := bd.cloze(fact, "speaker"):
+    other = bd.ix.by_name.get(wrong[0]) if wrong else None
+    yield bd.true_false(fact, slot, fact.body, swap(other) if other else None)
+    if c := bd.cloze(fact, slot):
         yield c
 
 
