@@ -8,6 +8,7 @@ outputs are intact writes nothing. quizgen never overwrites or deletes a file it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -122,6 +123,11 @@ def _commit(
             os.replace(os.path.join(stage, rel), target)
             hashes[rel] = _hash(target)
             report.written.append(target)
+        # Outputs of the previous build that this one no longer makes (quiz-C.html after
+        # --versions 2): ours, listed in our manifest, so they go.
+        for rel in set(manifest["decks"][deck_id]["files"]) - set(files):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(out, rel))
         manifest["decks"][deck_id] = {"fingerprint": next(iter(files.values())), "files": hashes}
     _write_manifest(out, manifest)
 

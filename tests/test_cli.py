@@ -220,3 +220,63 @@ def test_pdf_without_weasyprint_says_how_to_get_it(
     )
     assert result.exit_code == 1 and "pip install 'quizgen[pdf]'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_watch_rebuilds_on_save_and_survives_errors(tmp_path: Path) -> None:
+    """`quizgen watch`: a save rebuilds; a broken deck prints its problem and watching goes on."""
+    import queue
+    import threading
+    import time
+
+    (tmp_path / "decks").mkdir()
+    deck = tmp_path / "decks" / "small.yaml"
+    source = (DATA / "small.yaml").read_text(encoding="utf-8")
+    deck.write_text(source, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quizgen", "watch", "--format", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout or ()], daemon=True).start()
+
+    def wait_for(text: str, timeout: float = 60) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if text in line:
+                return line
+        pytest.fail(f"watch never printed {text!r}")
+
+    try:
+        wait_for("watching")
+        time.sleep(1)  # the watcher starts listening just after it says so
+        deck.write_text(source.replace("A small test deck", "A renamed deck"), encoding="utf-8")
+        wait_for("wrote")
+        data = json.loads((tmp_path / "dist" / "small.json").read_text(encoding="utf-8"))
+        assert data["deck"]["title"] == "A renamed deck"
+        deck.write_text(source + "  - {id: broken, kind: evnt}\n", encoding="utf-8")
+        assert "did you mean 'event'" in wait_for("evnt")
+        assert proc.poll() is None  # still watching
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_fewer_versions_remove_the_stale_ones(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["build", str(DATA / "small.yaml"), "--out", str(out), "--format", "html"]
+    assert runner.invoke(main, [*args, "--versions", "3"]).exit_code == 0
+    assert (out / "small" / "quiz-C.html").is_file()
+    assert runner.invoke(main, [*args, "--versions", "2"]).exit_code == 0
+    assert not (out / "small" / "quiz-C.html").exists()
+    assert (out / "small" / "quiz-B.html").is_file()
+    again = runner.invoke(main, [*args, "--versions", "1"])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in (out / "small").iterdir()) == ["quiz.html", "study.html"]
