@@ -27,7 +27,7 @@ from quizgen.output import TMP_PREFIX, atomic_write, sweep_stale_temp_files, tem
 
 MANIFEST = ".quizgen-manifest.json"
 FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
-DEFAULT_FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
+DEFAULT_FORMATS = ("apkg", "html")
 
 
 @dataclass(frozen=True)

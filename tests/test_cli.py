@@ -43,10 +43,18 @@ def test_init_then_check_then_build(runner: CliRunner, project: Path) -> None:
     assert (project / "quizgen.yaml").is_file() and (project / "templates" / "README.md").is_file()
     check = runner.invoke(main, ["check", "--strict"])
     assert check.exit_code == 0, check.output
+    (project / "quizgen.yaml").unlink()  # the built-in defaults: Anki package and HTML
     built = runner.invoke(main, ["build"])
     assert built.exit_code == 0, built.output
-    assert (project / "dist" / "example.apkg").is_file()
-    assert (project / "dist" / "example" / "quiz.html").is_file()
+    assert sorted(p.name for p in (project / "dist").iterdir()) == [
+        ".quizgen-manifest.json",
+        "example",
+        "example.apkg",
+    ]
+    assert sorted(p.name for p in (project / "dist" / "example").iterdir()) == [
+        "quiz.html",
+        "study.html",
+    ]
 
 
 def test_init_refuses_to_overwrite(runner: CliRunner, project: Path) -> None:
