@@ -103,18 +103,6 @@ def temp_name(folder: str, what: str) -> str:
     return os.path.join(folder, f"{TMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}-{what}")
 
 
-@contextlib.contextmanager
-def private_temp_file(folder: str, suffix: str) -> Iterator[str]:
-    """A temp file of this process in `folder`, removed afterwards whatever happens."""
-    path = temp_name(folder, suffix)
-    open(path, "xb").close()
-    try:
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-
-
 def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -80,12 +80,6 @@ def render_block(env: jinja2.Environment, name: str, block: str, context: dict[s
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def has_block(env: jinja2.Environment, name: str, block: str) -> bool:
-    with _located(env, name):
-        return block in env.get_template(name).blocks
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 @contextlib.contextmanager
 def _located(env: jinja2.Environment, name: str) -> Iterator[None]:
     try:

@@ -801,7 +801,7 @@ def test_whole_builds_of_generated_decks(tree: dict[str, Any], seed: int, versio
     with tempfile.TemporaryDirectory() as tmp:
         deck_path, out = Path(tmp) / "gen.yaml", Path(tmp) / "dist"
         deck_path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
-        options = BuildOptions(out=str(out), seed=seed, versions=versions)
+        options = BuildOptions(out=str(out), seed=seed, versions=versions, formats=FORMATS)
         try:
             build([str(deck_path)], options)
         except QuizgenError as e:

@@ -62,7 +62,8 @@ def items(deck: Deck) -> list[Item]:
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("unicode") / "dist"
-    result = run_build(str(DECK), "--out", str(out))
+    every_format = [arg for fmt in FORMATS for arg in ("--format", fmt)]
+    result = run_build(str(DECK), "--out", str(out), *every_format)
     assert result.exit_code == 0, result.output
     return out
 
