@@ -43,12 +43,15 @@ TARGETS = {
 
 def child_stages(deck_path: str, out: str) -> dict[str, float]:
     t0 = time.perf_counter()
+    from quizgen.build import batch_gc
     from quizgen.export.anki import write_apkg
     from quizgen.export.html import write_quiz, write_study
     from quizgen.generation import generate
     from quizgen.loading.validate import read_deck
     from quizgen.loading.yamlsource import parse_file
+    from quizgen.selection import select
 
+    batch_gc().__enter__()  # as `quizgen build` runs
     t_import = time.perf_counter()
     data = Path(deck_path).read_bytes()
     t1 = time.perf_counter()
@@ -61,8 +64,9 @@ def child_stages(deck_path: str, out: str) -> dict[str, float]:
     t4 = time.perf_counter()
     write_apkg(deck, items, os.path.join(out, "deck.apkg"))
     t5 = time.perf_counter()
-    write_quiz(deck, items, os.path.join(out, "html"))
-    write_study(deck, items, os.path.join(out, "html"))
+    chosen = select(items)  # as `quizgen build` does: one selection for quiz and study page
+    write_quiz(deck, items, os.path.join(out, "html"), chosen=chosen)
+    write_study(deck, items, os.path.join(out, "html"), chosen=chosen)
     t6 = time.perf_counter()
     return {
         "import": t_import - t0,

@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 Precision = Literal["year", "month", "day"]
@@ -26,6 +26,11 @@ class DateSyntaxError(ValueError):
     """Raised by `parse_date`; the loader turns it into a located Problem."""
 
 
+# Dates are immutable and their derived values are asked for over and over when distractors are
+# chosen, so properties are computed once per date (cached_property writes to the instance's
+# __dict__, which a frozen dataclass allows).
+
+
 @dataclass(frozen=True)
 class Point:
     """One date at year, month or day precision."""
@@ -36,17 +41,17 @@ class Point:
     approximate: bool = False
     uncertain: bool = False
 
-    @property
+    @cached_property
     def precision(self) -> Precision:
         if self.day is not None:
             return "day"
         return "month" if self.month is not None else "year"
 
-    @property
+    @cached_property
     def lower(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
 
-    @property
+    @cached_property
     def upper(self) -> dt.date:
         month = self.month or 12
         day = self.day or calendar.monthrange(self.year, month)[1]
@@ -103,29 +108,29 @@ class FuzzyDate:
     start: Point | None
     end: Point | None
 
-    @property
+    @cached_property
     def is_interval(self) -> bool:
         return self.start != self.end
 
-    @property
+    @cached_property
     def precision(self) -> Precision:
         """The finest precision it is stated at (an interval: the finer of its ends)."""
         ends = [p.precision for p in (self.start, self.end) if p is not None]
         return max(ends, key=PRECISIONS.index)
 
-    @property
+    @cached_property
     def approximate(self) -> bool:
         return any(p.approximate for p in (self.start, self.end) if p)
 
-    @property
+    @cached_property
     def uncertain(self) -> bool:
         return any(p.uncertain for p in (self.start, self.end) if p)
 
-    @property
+    @cached_property
     def lower(self) -> dt.date:
         return self.start.lower if self.start else dt.date.min
 
-    @property
+    @cached_property
     def upper(self) -> dt.date:
         return self.end.upper if self.end else dt.date.max
 

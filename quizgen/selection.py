@@ -12,9 +12,13 @@ of what they keep (the quiz shuffles by its own seeds).
 
 from __future__ import annotations
 
+import itertools
 import random
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from quizgen.errors import QuizgenError
 from quizgen.generation.distractors import norm
@@ -103,7 +107,7 @@ def _balanced(items: Sequence[Item], count: int | None, seed: int) -> set[int]:
         random.Random(seed_for(seed, "select", section)).shuffle(order)
         pickers[section] = _SectionPicker(items, order)
 
-    quiz = _Chosen()
+    quiz = _Chosen(items)
     limit = len(items) if count is None else count
     for fresh_only in (True, False) if count is not None else (True,):
         # Deck-wide items (timelines, matching: no section) draw on many facts, so they are the
@@ -117,54 +121,114 @@ def _balanced(items: Sequence[Item], count: int | None, seed: int) -> set[int]:
                 if index is None:
                     active.remove(section)
                     continue
-                quiz.add(index, items[index])
+                quiz.add(index)
     return quiz.indices
 
 
 class _Chosen:
-    """The quiz so far: which facts it asks about, what its questions say, what they ask for."""
+    """The quiz so far: which facts it asks about, what its questions say, what they ask for.
 
-    def __init__(self) -> None:
+    A question clashes with the quiz when they share a fact; when one's answer is named in the
+    other's text ("According to Sergey Lavrov, …" next to "Who said …?"); or when a name is
+    (part of) the other's answer ("Baghdad" next to "Damascus and Baghdad"). Dates and figures
+    may repeat: "2015" answers many questions without giving any away. Every answer that can
+    occur is known up front, so each text is scanned once for the answers it contains (a word
+    trie) and each test is a set lookup: choosing stays linear in the number of questions."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.items = items
+        self.answers_of = [_answers(it) for it in items]
+        self.trie = _trie(a for answers in self.answers_of for a in answers)
+        self.profiles: dict[int, _Profile] = {}
         self.indices: set[int] = set()
         self.facts: set[str] = set()
-        self.stems = " "  # every chosen question's text, normalised, space-padded
-        self.answers: list[str] = []
-        self.names: list[str] = []  # the chosen answers that are names (no digits)
-        self.names_text = " "  # the same, space-padded
+        self.answers: set[str] = set()
+        self.names: set[str] = set()  # the chosen answers that are names (no digits)
+        self.named_in_stems: set[str] = set()  # answers occurring in a chosen question's text
+        self.named_in_names: set[str] = set()  # answers occurring within a chosen name
 
-    def add(self, index: int, item: Item) -> None:
-        answers = _answers(item)
+    def profile(self, index: int) -> _Profile:
+        found = self.profiles.get(index)
+        if found is None:
+            item = self.items[index]
+            answers = self.answers_of[index]
+            names = [a for a in answers if _is_name(a)]
+            within_names: set[str] = set()
+            for name in names:
+                within_names |= _occurring(self.trie, name)
+            found = self.profiles[index] = _Profile(
+                facts=_facts(item),
+                answers=answers,
+                names=names,
+                in_stem=_occurring(self.trie, norm(plain(item.prompt))),
+                in_names=within_names,
+            )
+        return found
+
+    def add(self, index: int) -> None:
+        p = self.profile(index)
         self.indices.add(index)
-        self.facts.update(_facts(item))
-        self.stems += norm(plain(item.prompt)) + " | "
-        self.answers.extend(answers)
-        names = [a for a in answers if _is_name(a)]
-        self.names += names
-        self.names_text += "".join(f"{a} | " for a in names)
+        self.facts.update(p.facts)
+        self.answers.update(p.answers)
+        self.names.update(p.names)
+        self.named_in_stems |= p.in_stem
+        self.named_in_names |= p.in_names
 
-    def clashes(self, item: Item) -> bool:
-        """Would `item` give away, or be given away by, a question already chosen? Same fact; an
-        answer named in another question's text ("According to Sergey Lavrov, …" next to "Who
-        said …?"); or a name that is (part of) another question's answer ("Baghdad" next to
-        "Damascus and Baghdad"). Dates and figures may repeat: "2015" answers many questions
-        without giving any away."""
-        if not self.facts.isdisjoint(_facts(item)):
-            return True
-        answers = _answers(item)
-        if any(f" {a} " in self.stems for a in answers):
-            return True
-        stem = f" {norm(plain(item.prompt))} "
-        if any(f" {a} " in stem for a in self.answers):
-            return True
-        names = [a for a in answers if _is_name(a)]
-        if any(f" {a} " in self.names_text for a in names):
-            return True
-        mine = "".join(f" {a} |" for a in names)
-        return any(f" {a} " in mine for a in self.names)
+    def clashes(self, index: int) -> bool:
+        """Would the item at `index` give away, or be given away by, a question chosen?"""
+        p = self.profile(index)
+        return (
+            not self.facts.isdisjoint(p.facts)
+            or not self.named_in_stems.isdisjoint(p.answers)
+            or not self.answers.isdisjoint(p.in_stem)
+            or not self.named_in_names.isdisjoint(p.names)
+            or not self.names.isdisjoint(p.in_names)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    facts: tuple[str, ...]
+    answers: list[str]
+    names: list[str]
+    in_stem: set[str]  # the answers (of any question) that this question's text names
+    in_names: set[str]  # the answers that occur within this question's name answers
+
+
+_END = ""  # marks where a phrase ends in the trie; norm() never yields an empty word
+
+
+def _trie(phrases: Iterable[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for phrase in phrases:
+        node = root
+        for word in phrase.split(" "):
+            node = node.setdefault(word, {})
+        node[_END] = phrase
+    return root
+
+
+def _occurring(trie: dict[str, Any], text: str) -> set[str]:
+    """The trie's phrases that occur in normalised `text` as whole words."""
+    words = text.split()
+    found: set[str] = set()
+    for start in range(len(words)):
+        node = trie
+        for word in itertools.islice(words, start, None):
+            child = node.get(word)
+            if child is None:
+                break
+            node = child
+            if _END in node:
+                found.add(node[_END])
+    return found
 
 
 def _is_name(answer: str) -> bool:
-    return not any(c.isdigit() for c in answer)
+    return _DIGIT.search(answer) is None
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _facts(item: Item) -> tuple[str, ...]:
@@ -188,7 +252,6 @@ class _SectionPicker:
     """Round-robin over a section's question types, in a seeded order."""
 
     def __init__(self, items: Sequence[Item], order: Sequence[int]) -> None:
-        self.items = items
         queues: dict[str, deque[int]] = {}
         for i in order:
             queues.setdefault(items[i].qtype, deque()).append(i)
@@ -202,7 +265,7 @@ class _SectionPicker:
             queue = self.queues[self.turn]
             while queue:
                 i = queue.popleft()
-                if not quiz.clashes(self.items[i]):
+                if not quiz.clashes(i):
                     self.turn += 1
                     return i
                 self.stale.append(i)

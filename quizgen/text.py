@@ -18,7 +18,11 @@ __all__ = ["Markup", "capfirst", "escape", "join_list", "plain"]
 def plain(value: str | Markup) -> str:
     """Markup → the text a reader sees (tags removed, entities decoded); plain str unchanged."""
     if isinstance(value, Markup):
-        return value.striptags()
+        if "<" in value or "&" in value:
+            return value.striptags()
+        return " ".join(
+            str.split(value)
+        )  # what striptags() leaves of text without tags or entities
     return value
 
 
@@ -36,6 +40,8 @@ S = TypeVar("S", str, Markup)
 def capfirst(s: S) -> S:
     """Capitalise the first letter only (`the agreement` → `The agreement`). Keeps Markup as
     Markup, and leaves a leading HTML entity alone (`&lt;` must not become `&LT;`)."""
-    if not s or s[0] == "&":
+    if not s or s.startswith("&"):
         return s
-    return s[:1].upper() + s[1:]
+    # str's own methods: Markup's would wrap (and escape) every intermediate piece.
+    capped = str.upper(str.__getitem__(s, slice(1))) + str.__getitem__(s, slice(1, None))
+    return Markup(capped) if isinstance(s, Markup) else capped

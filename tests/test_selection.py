@@ -181,3 +181,49 @@ def test_shipped_deck_quiz_of_twenty(items: list[Item]) -> None:
     got = select(shipped, count=20, seed=0)
     assert len({it.fact_id for it in got}) == 20
     assert len({it.section for it in got}) == len({it.section for it in shipped})
+
+
+def _clashes_by_substring(chosen: list[Item], item: Item) -> bool:
+    """The clash rule stated directly (the way select() once tested it, in quadratic time):
+    shared fact, an answer inside another question's text either way, a name inside another
+    name. select() indexes answers in a word trie instead; both must agree."""
+    from quizgen.selection import _answers, _facts, _is_name, norm
+
+    def padded(text: str) -> str:
+        return f" {text} "
+
+    if {f for c in chosen for f in _facts(c)} & set(_facts(item)):
+        return True
+    mine, stem = _answers(item), norm(plain(item.prompt))
+    for c in chosen:
+        theirs, their_stem = _answers(c), norm(plain(c.prompt))
+        if any(padded(a) in padded(their_stem) for a in mine):
+            return True
+        if any(padded(a) in padded(stem) for a in theirs):
+            return True
+        my_names = [a for a in mine if _is_name(a)]
+        their_names = [a for a in theirs if _is_name(a)]
+        if any(padded(a) in padded(b) for a in my_names for b in their_names):
+            return True
+        if any(padded(b) in padded(a) for a in my_names for b in their_names):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("deck", [SHIPPED_DECK, DATA / "print_long.yaml", DATA / "small.yaml"])
+def test_indexed_clash_test_agrees_with_the_plain_rule(deck) -> None:
+    import random
+
+    from quizgen.selection import _Chosen
+
+    everything = generate(load_decks([str(deck)])[0])
+    for seed in range(5):
+        order = list(range(len(everything)))
+        random.Random(seed).shuffle(order)
+        quiz, chosen = _Chosen(everything), []
+        for i in order:
+            expected = _clashes_by_substring(chosen, everything[i])
+            assert quiz.clashes(i) == expected, everything[i].uid
+            if not expected or seed % 2:  # odd seeds also take clashing items
+                quiz.add(i)
+                chosen.append(everything[i])

@@ -29,7 +29,7 @@ import shutil
 import sqlite3
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import genanki
@@ -112,11 +112,24 @@ def write_apkg(
                 os.unlink(scratch)
 
 
+@dataclass(frozen=True, slots=True)
+class _Note:
+    """One note as it goes into the collection (genanki's Note, minus per-note checks we don't
+    need: our fields are escaped HTML by construction)."""
+
+    model: _Model
+    guid: str
+    mod: int
+    tags: str  # space-padded, as Anki stores them
+    fields: list[str]
+    due: int  # position among new cards
+
+
 def _decks(
     deck: Deck, items: Sequence[Item], env: jinja2.Environment, previous: _Previous, now: int
-) -> tuple[list[genanki.Deck], dict[str, str]]:
-    """The genanki decks (top deck and one per section) holding every item's note, and the media
-    files to pack (name in the package → path)."""
+) -> tuple[list[tuple[genanki.Deck, list[_Note]]], dict[str, str]]:
+    """The genanki decks (top deck and one per section), each with its notes, and the media files
+    to pack (name in the package → path)."""
     models = {key: _model(env, nt, previous, now) for key, nt in NOTE_TYPES.items()}
     kinds = {f.id: f.kind for f in deck.facts}
     attribution = _attribution(deck)
@@ -129,7 +142,7 @@ def _decks(
     top.description = _deck_description(deck, attribution)
     for model in models.values():
         top.add_model(model)
-    decks: dict[str | None, genanki.Deck] = {None: top}
+    decks: dict[str | None, tuple[genanki.Deck, list[_Note]]] = {None: (top, [])}
     seen: set[str] = set()
     for position, item in enumerate(_study_order(items)):
         uid = item.uid
@@ -145,17 +158,19 @@ def _decks(
                 images[item.image] = str(Markup('<img src="{}" alt="">').format(name))
             image = images[item.image]
         fields = _fields(item, uid, attribution, image, html_cache)
-        tags = _tags(item, kinds.get(item.fact_id))
-        digest = _note_digest(model.model_id, "\x1f".join(fields), _tag_text(tags))
+        tags = _tag_text(_tags(item, kinds.get(item.fact_id)))
+        digest = _note_digest(model.model_id, "\x1f".join(fields), tags)
         old = previous.notes.get(uid)
         mod = old[1] if old is not None and old[0] == digest else note_floor
-        note = _Note(model=model, fields=fields, tags=tags, guid=uid, due=position, mod=mod)
         if item.section not in decks:
-            decks[item.section] = genanki.Deck(
+            sub = genanki.Deck(
                 ids.anki_deck_id(deck.info.id, item.section),
                 f"{top.name}::{_deck_name(item.section or '')}",
             )
-        decks[item.section].add_note(note)
+            decks[item.section] = (sub, [])
+        sub, notes = decks[item.section]
+        sub.add_model(model)  # as genanki does: a deck lists the note types of its notes
+        notes.append(_Note(model, uid, mod, tags, fields, position))
     return list(decks.values()), media
 
 
@@ -323,19 +338,6 @@ class _Model(genanki.Model):  # type: ignore[misc]
         return data
 
 
-class _Note(genanki.Note):  # type: ignore[misc]
-    """A genanki note stamped with its own `mod` (genanki stamps every note with one time)."""
-
-    def __init__(self, *, mod: int, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.mod = mod
-
-    def write_to_db(
-        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]
-    ) -> None:
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-
 def _model(env: jinja2.Environment, nt: NoteType, previous: _Previous, now: int) -> _Model:
     details = raw_template(env, "anki/details.html")
     templates = [
@@ -451,16 +453,69 @@ def _read_previous(path: str, scratch: str) -> _Previous:
 
 
 def _write_package(
-    decks: list[genanki.Deck], media: dict[str, str], tmp: str, scratch: str, timestamp: int
+    decks: list[tuple[genanki.Deck, list[_Note]]],
+    media: dict[str, str],
+    tmp: str,
+    scratch: str,
+    timestamp: int,
 ) -> None:
-    """genanki's Package.write_to_file without its leaked temp file: the collection goes to
+    """The collection as genanki's Package.write_to_file would write it (same schema, ids and
+    rows), but with batched inserts and without its leaked temp file: the collection goes to
     `scratch` (which the caller removes) and is zipped with the media into `tmp`."""
     con = sqlite3.connect(scratch)
     try:
         con.execute("PRAGMA journal_mode = OFF")  # a scratch file: no rollback, no journal file
         con.execute("PRAGMA synchronous = OFF")
         cursor = con.cursor()
-        genanki.Package(decks).write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
+        # Schema, the col row, and the decks' and note types' JSON: genanki's own code.
+        genanki.Package([d for d, _ in decks]).write_to_db(cursor, timestamp, iter(()))
+        next_id = itertools.count(timestamp * 1000)
+        notes: list[tuple[object, ...]] = []
+        cards: list[tuple[object, ...]] = []
+        cloze_fields: dict[int, tuple[int, ...]] = {}
+        for gdeck, deck_notes in decks:
+            for n in deck_notes:
+                note_id = next(next_id)
+                notes.append(
+                    (
+                        note_id,
+                        n.guid,
+                        n.model.model_id,
+                        n.mod,
+                        -1,
+                        n.tags,
+                        "\x1f".join(n.fields),
+                        n.fields[0],
+                        0,
+                        0,
+                        "",
+                    )
+                )
+                for ord_ in _card_ords(n, cloze_fields):
+                    cards.append(
+                        (
+                            next(next_id),
+                            note_id,
+                            gdeck.deck_id,
+                            ord_,
+                            n.mod,
+                            -1,
+                            0,
+                            0,
+                            n.due,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            "",
+                        )
+                    )
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", notes)
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
         con.commit()
     finally:
         con.close()
@@ -470,3 +525,36 @@ def _write_package(
         z.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
         for i, name in enumerate(names):
             z.write(media[name], str(i))
+
+
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+
+
+def _card_ords(note: _Note, cloze_fields: dict[int, tuple[int, ...]]) -> list[int]:
+    """Which cards a note gets, by genanki's rules: a cloze note one per cloze number in the
+    fields its front shows as cloze, any other note one per template whose required fields are
+    filled."""
+    model = note.model
+    if model.model_type == genanki.Model.CLOZE:
+        if model.model_id not in cloze_fields:
+            cloze_fields[model.model_id] = _cloze_fields(model)
+        numbers = (
+            int(m)
+            for i in cloze_fields[model.model_id]
+            for m in _CLOZE_NUMBER.findall(note.fields[i])
+        )
+        return sorted({n - 1 for n in numbers if n > 0})
+    ords = []
+    for card_ord, any_or_all, required in model._req:
+        op = any if any_or_all == "any" else all
+        if op(note.fields[i] for i in required):
+            ords.append(card_ord)
+    return ords
+
+
+def _cloze_fields(model: _Model) -> tuple[int, ...]:
+    """Indices of the fields a cloze note type's front shows with `{{cloze:Field}}`."""
+    qfmt = model.templates[0]["qfmt"]
+    names = set(re.findall(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}", qfmt))
+    names |= set(re.findall("<%cloze:(.+?)%>", qfmt))
+    return tuple(i for i, f in enumerate(model.fields) if f["name"] in names)

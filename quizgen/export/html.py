@@ -120,18 +120,21 @@ def write_quiz(
     types: Sequence[str] = (),
     sections: Sequence[str] = (),
     tags: Sequence[str] = (),
+    chosen: Sequence[Item] | None = None,
 ) -> list[str]:
     """Write the printable quiz (one file per version) and return the paths written.
 
     The quiz asks `select(items, count=…, types=…, sections=…, tags=…, seed=seed)`: pass every
     generated item; without `count`, as many questions as the deck offers without two of them
-    giving each other away."""
+    giving each other away. A caller that has made that selection already passes it as
+    `chosen` (the filters and `count` are then not applied again)."""
     if not 1 <= versions <= len(LETTERS):
         raise QuizgenError(f"versions must be between 1 and {len(LETTERS)} (got {versions})")
     size = PAPERS.get(paper.lower())
     if size is None:
         raise QuizgenError(f"unknown paper size {paper!r}; valid: {', '.join(PAPERS)}")
-    chosen = select(items, count=count, types=types, sections=sections, tags=tags, seed=seed)
+    if chosen is None:
+        chosen = select(items, count=count, types=types, sections=sections, tags=tags, seed=seed)
     if not chosen:
         raise QuizgenError(f"{deck.info.id}: no questions to put in the quiz")
     env = env or make_env(search_path(deck.info.templates))
@@ -297,11 +300,14 @@ def write_study(
     out_dir: str,
     *,
     env: jinja2.Environment | None = None,
+    seed: int = 0,
+    chosen: Sequence[Item] | None = None,
 ) -> str:
-    """Write study.html: the quiz's questions (`select(items)`) with answers on demand, a facts
-    sheet and a timeline."""
+    """Write study.html: the quiz's questions (`select(items, seed=seed)`, or `chosen` if the
+    caller has made that selection) with answers on demand, a facts sheet and a timeline."""
     env = env or make_env(search_path(deck.info.templates))
-    chosen = select(items)
+    if chosen is None:
+        chosen = select(items, seed=seed)
     groups = group_by_section(deck, chosen)
     sections, number = [], 0
     for title, group in groups:

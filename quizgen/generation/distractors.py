@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import random
 import re
 import unicodedata
@@ -46,10 +47,16 @@ _SHIFTS = {"year": (1, 2, 3, 4, 5, 6), "month": (2, 3, 4, 5, 6, 8), "day": (5, 9
 @lru_cache(maxsize=1 << 16)
 def norm(text: str) -> str:
     """Comparison key: case, accents, punctuation and a leading article don't make a new answer."""
-    t = unicodedata.normalize("NFKD", text.casefold())
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = re.sub(r"[^\w]+", " ", t).strip()
-    return re.sub(r"^(the|a|an) ", "", t)
+    t = text.casefold()
+    if not t.isascii():  # NFKD leaves ASCII as it is
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(c for c in t if not unicodedata.combining(c))
+    t = _NON_WORD.sub(" ", t).strip()
+    return _ARTICLE.sub("", t)
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+_ARTICLE = re.compile(r"^(the|a|an) ")
 
 
 def mentions(text: str, name: str) -> bool:
@@ -304,11 +311,11 @@ def date_distractors(
     if true.is_interval:  # an interval must move by at least its own length to stay apart
         length = _steps(FuzzyDate(true.start, true.start), FuzzyDate(true.end, true.end)) + 1
         shifts = [s * length for s in (1, -1, 2, -2, 3, -3)] + shifts
-    shifted = [moved for s in shifts if (moved := true.shifted(s)) is not None]
+    shifted = (moved for s in shifts if (moved := true.shifted(s)) is not None)
     # Small shifts first but not always the same ones, so the answer is not always the middle.
-    head, tail = shifted[:6], shifted[6:]
+    head = list(itertools.islice(shifted, 6))
     rng.shuffle(head)
-    for d in near + head + tail:
+    for d in itertools.chain(near, head, shifted):  # the rest only shifted if needed
         if len(chosen) >= WANT:
             break
         if fits(d):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -64,6 +64,10 @@ class Builder:
     ix: DeckIndex
     seed: int
     refusals: list[Refusal]
+    # Per fact: (explanation, claim line), which every item of the fact repeats.
+    _fact_text: dict[str, tuple[Markup, Markup]] = field(default_factory=dict)
+    # (fact, slot) → its true statement, which both the cloze and the true/false item state.
+    _statements: dict[tuple[str, str], tuple[Markup, Markup, Markup]] = field(default_factory=dict)
 
     # --- randomness and rendering --------------------------------------------------------------
     def rng(self, *parts: str) -> random.Random:
@@ -79,6 +83,17 @@ class Builder:
     ) -> tuple[Markup, Markup, Markup]:
         """(before, key, after) of the kind's statement; `key(...)` in the template marks the part
         that a cloze blanks out and a false statement swaps."""
+        true = (body is None or body is fact.body) and not extra
+        if true and (fact.id, slot) in self._statements:
+            return self._statements[fact.id, slot]
+        parts = self._statement(fact, slot, body, extra)
+        if true:
+            self._statements[fact.id, slot] = parts
+        return parts
+
+    def _statement(
+        self, fact: Fact, slot: str, body: Any, extra: dict[str, Any]
+    ) -> tuple[Markup, Markup, Markup]:
         ctx = self._context(fact, body, extra)
         ctx["key"] = lambda x: Markup(_OPEN) + escape(x) + Markup(_CLOSE)
         text = render_block(self.env, f"questions/{fact.kind}/statement.j2", slot, ctx)
@@ -110,6 +125,9 @@ class Builder:
         answer: str | Markup,
         **kw: Any,
     ) -> Item:
+        text = self._fact_text.get(fact.id)
+        if text is None:
+            text = self._fact_text[fact.id] = (escape(fact.note), escape(phrasing.claim(fact)))
         return Item(
             deck_id=self.deck.info.id,
             fact_id=fact.id,
@@ -117,8 +135,8 @@ class Builder:
             variant=variant,
             prompt=prompt,
             answer=capfirst(escape(answer)),
-            explanation=escape(fact.note),
-            claim=escape(phrasing.claim(fact)),
+            explanation=text[0],
+            claim=text[1],
             status=fact.status,
             sources=fact.sources,
             fact_ids=kw.pop("fact_ids", (fact.id,)),
