@@ -76,16 +76,25 @@ def _build(paths: Iterable[str], options: BuildOptions, progress: Progress | Non
     unknown = sorted(set(options.formats) - set(FORMATS))
     if unknown:
         raise QuizgenError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
-    decks = load_decks(paths)
+    paths = list(paths)
     out = options.out
     manifest = _read_manifest(out)
     _check_ownership(out, manifest)
     report = BuildReport()
+    if not options.force:
+        unchanged = _unchanged(paths, out, manifest, options)
+        if unchanged is not None:
+            report.unchanged = unchanged
+            return report
+    decks = load_decks(paths)
+    together = sorted({os.path.abspath(d.path) for d in decks})
     stage = temp_name(os.path.abspath(out), "stage")
     staged: dict[str, dict[str, str]] = {}  # deck id → {relative path: fingerprint}
+    inputs: dict[str, dict[str, Any]] = {}  # deck id → what its outputs were made from
     try:
         for done, deck in enumerate(decks):
-            fingerprint = _fingerprint(deck, options)
+            inputs[deck.info.id] = _inputs(deck, together)
+            fingerprint = _fingerprint(inputs[deck.info.id], options)
             entry = manifest["decks"].get(deck.info.id)
             if (
                 not options.force
@@ -103,7 +112,7 @@ def _build(paths: Iterable[str], options: BuildOptions, progress: Progress | Non
             for fmt in options.formats:
                 files += WRITERS[fmt](deck, items, stage, out, options, env)
             staged[deck.info.id] = {os.path.relpath(f, stage): fingerprint for f in files}
-        _commit(out, stage, staged, manifest, report)
+        _commit(out, stage, staged, inputs, manifest, report)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return report
@@ -123,7 +132,12 @@ def batch_gc() -> Iterator[None]:
 
 
 def _commit(
-    out: str, stage: str, staged: dict[str, dict[str, str]], manifest: Manifest, report: BuildReport
+    out: str,
+    stage: str,
+    staged: dict[str, dict[str, str]],
+    inputs: dict[str, dict[str, Any]],
+    manifest: Manifest,
+    report: BuildReport,
 ) -> None:
     """Move staged outputs into place. The manifest claims them first, so that a build killed
     half-way through never leaves a file of ours that the next build takes for someone else's."""
@@ -147,7 +161,11 @@ def _commit(
         for rel in set(manifest["decks"][deck_id]["files"]) - set(files):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(out, rel))
-        manifest["decks"][deck_id] = {"fingerprint": next(iter(files.values())), "files": hashes}
+        manifest["decks"][deck_id] = {
+            "fingerprint": next(iter(files.values())),
+            "files": hashes,
+            "inputs": inputs[deck_id],
+        }
     _write_manifest(out, manifest)
 
 
@@ -239,17 +257,28 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def _fingerprint(deck: Deck, options: BuildOptions) -> str:
-    """Everything an output depends on: the deck file, every template it may use, the options
-    and the quizgen version."""
+def _inputs(deck: Deck, together: list[str]) -> dict[str, Any]:
+    """What a deck's outputs are made from, as the manifest keeps it: enough to tell on the next
+    build, without loading any deck, that nothing changed (see `_unchanged`)."""
+    return {
+        "deck": os.path.abspath(deck.path),
+        "templates": deck.info.templates,
+        "images": sorted({f.image for f in deck.facts if f.image}),
+        "together": together,  # the deck files loaded (and checked against each other) with it
+    }
+
+
+def _fingerprint(inputs: dict[str, Any], options: BuildOptions) -> str:
+    """Everything an output depends on: the deck file, every template it may use, its images,
+    the options and the quizgen version."""
     from quizgen.templating import search_path
 
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(json.dumps({**asdict(options), "force": False}, sort_keys=True).encode())
-    with open(deck.path, "rb") as fh:
+    with open(inputs["deck"], "rb") as fh:
         h.update(fh.read())
-    for root in search_path(deck.info.templates, options.project_templates):
+    for root in search_path(inputs["templates"], options.project_templates):
         for folder, dirs, names in sorted(os.walk(root)):
             dirs.sort()
             for name in sorted(names):
@@ -257,12 +286,47 @@ def _fingerprint(deck: Deck, options: BuildOptions) -> str:
                 h.update(p.encode())
                 with open(p, "rb") as fh:
                     h.update(fh.read())
-    if deck.facts:
-        for f in deck.facts:
-            if f.image:
-                with open(f.image, "rb") as fh:
-                    h.update(fh.read())
+    for image in inputs["images"]:
+        h.update(image.encode())
+        with open(image, "rb") as fh:
+            h.update(fh.read())
     return h.hexdigest()
+
+
+def _unchanged(
+    paths: list[str], out: str, manifest: Manifest, options: BuildOptions
+) -> list[str] | None:
+    """The ids of the decks under `paths` when none of them needs building, else None.
+
+    A no-change rebuild must cost a small part of a build, and loading a large deck is not
+    small: this compares the inputs the manifest recorded, without parsing. It answers only
+    when the same deck files were last built together, so that the checks across files
+    (duplicate deck and fact ids) are known to pass; anything else takes the full path."""
+    from quizgen.loading.validate import find_deck_files
+
+    files, problems = find_deck_files(paths)
+    if problems or not files:
+        return None  # the full path reports them
+    found = list(dict.fromkeys(os.path.abspath(f) for f in files))
+    recorded = {
+        e["inputs"]["deck"]: (deck_id, e)
+        for deck_id, e in manifest["decks"].items()
+        if isinstance(e, dict) and isinstance(e.get("inputs"), dict)
+    }
+    unchanged = []
+    try:
+        for path in found:
+            deck_id, entry = recorded[path]
+            if entry["inputs"]["together"] != sorted(found):
+                return None
+            if _fingerprint(entry["inputs"], options) != entry["fingerprint"]:
+                return None
+            if not _intact(out, entry["files"]):
+                return None
+            unchanged.append(deck_id)
+    except (KeyError, TypeError, OSError):  # not recorded, an older manifest, a missing file
+        return None
+    return unchanged
 
 
 def _hash(path: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -69,18 +70,29 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 def render_block(env: jinja2.Environment, name: str, block: str, context: dict[str, Any]) -> str:
     """Render one `{% block %}` of a template (question templates hold one block per slot)."""
-    with _located(env, name):
-        template = env.get_template(name)
-        if block not in template.blocks:
-            raise TemplateError(
-                f"{template.filename or name}: has no block {block!r} "
-                f"(it has: {', '.join(template.blocks) or 'none'})"
-            )
-        try:
-            return "".join(template.blocks[block](template.new_context(context)))
-        except Exception:
+    blocks = _BLOCKS.setdefault(env, {})
+    found = blocks.get((name, block))
+    if found is None:  # looked up once per build: this runs for every question
+        with _located(env, name):
+            template = env.get_template(name)
+            if block not in template.blocks:
+                raise TemplateError(
+                    f"{template.filename or name}: has no block {block!r} "
+                    f"(it has: {', '.join(template.blocks) or 'none'})"
+                )
+        found = blocks[name, block] = (template, template.blocks[block])
+    template, render = found
+    try:
+        return "".join(render(template.new_context(context)))
+    except Exception:
+        with _located(env, name):
             env.handle_exception()  # rewrites the traceback to template lines, then re-raises
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_BLOCKS: weakref.WeakKeyDictionary[
+    jinja2.Environment, dict[tuple[str, str], tuple[jinja2.Template, Callable[..., Any]]]
+] = weakref.WeakKeyDictionary()
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
-__all__ = ["Markup", "capfirst", "escape", "join_list", "plain"]
+__all__ = ["Markup", "capfirst", "escape", "html", "join_list", "plain"]
 
 
 def plain(value: str | Markup) -> str:
@@ -24,6 +24,12 @@ def plain(value: str | Markup) -> str:
             str.split(value)
         )  # what striptags() leaves of text without tags or entities
     return value
+
+
+def html(value: object) -> Markup:
+    """escape() without its cost on what is already Markup, the common case on hot paths
+    (escape() re-wraps Markup in a new Markup)."""
+    return value if type(value) is Markup else escape(value)
 
 
 def join_list(items: Iterable[str], conj: str = "and") -> str:

@@ -128,6 +128,47 @@ def test_build_is_incremental_and_force_rebuilds(runner: CliRunner, tmp_path: Pa
     assert "wrote" in forced.output
 
 
+def test_a_no_change_rebuild_does_not_load_the_decks(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading is most of a no-change rebuild's cost on a large deck; the manifest's record of
+    # the inputs answers without it. Any change (here: the image) takes the full path again.
+    import quizgen.loading.validate as validate
+
+    shutil.copy(DATA / "anki_deck.yaml", tmp_path / "deck.yaml")
+    shutil.copy(DATA / "anki_pic.png", tmp_path / "anki_pic.png")
+    args = ["build", str(tmp_path / "deck.yaml"), "--out", str(tmp_path / "out")]
+    assert runner.invoke(main, args).exit_code == 0
+    real_read_deck = validate.read_deck
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the deck was loaded")
+
+    monkeypatch.setattr(validate, "read_deck", refuse)
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "unchanged" in again.output, again.output
+    monkeypatch.setattr(validate, "read_deck", real_read_deck)
+    with (tmp_path / "anki_pic.png").open("ab") as fh:
+        fh.write(b"\0")
+    changed = runner.invoke(main, args)
+    assert changed.exit_code == 0 and "wrote" in changed.output, changed.output
+
+
+def test_decks_built_apart_are_checked_together_when_built_together(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # Each deck unchanged since its own build, but never checked against the other: the
+    # shortcut must not hide that they share fact ids.
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    shutil.copy(DATA / "small.yaml", first)
+    second.write_text(first.read_text().replace("id: small", "id: small-copy", 1))
+    out = ["--out", str(tmp_path / "out")]
+    assert runner.invoke(main, ["build", str(first), *out]).exit_code == 0
+    assert runner.invoke(main, ["build", str(second), *out]).exit_code == 0
+    both = runner.invoke(main, ["build", str(first), str(second), *out])
+    assert both.exit_code == 1 and "is already used at" in both.output, both.output
+
+
 def test_build_refuses_a_folder_with_foreign_files(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -41,7 +41,7 @@ from quizgen.model import (
     RoleFact,
 )
 from quizgen.templating import render_block
-from quizgen.text import Markup, capfirst, escape
+from quizgen.text import Markup, capfirst, escape, html
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around the cloze key; never in fact text
 BLANK = Markup("_____")
@@ -95,7 +95,7 @@ class Builder:
         self, fact: Fact, slot: str, body: Any, extra: dict[str, Any]
     ) -> tuple[Markup, Markup, Markup]:
         ctx = self._context(fact, body, extra)
-        ctx["key"] = lambda x: Markup(_OPEN) + escape(x) + Markup(_CLOSE)
+        ctx["key"] = lambda x: Markup(f"{_OPEN}{html(x)}{_CLOSE}")
         text = render_block(self.env, f"questions/{fact.kind}/statement.j2", slot, ctx)
         before, sep, rest = text.partition(_OPEN)
         key, sep2, after = rest.partition(_CLOSE)
@@ -134,7 +134,7 @@ class Builder:
             qtype=qtype,
             variant=variant,
             prompt=prompt,
-            answer=capfirst(escape(answer)),
+            answer=capfirst(html(answer)),
             explanation=text[0],
             claim=text[1],
             status=fact.status,
@@ -171,7 +171,7 @@ class Builder:
         options = [right, *wrong]
         order = list(range(len(options)))
         self.rng(fact.id, "mcq", variant, "order").shuffle(order)
-        shown = tuple(escape(capfirst(options[i])) for i in order)
+        shown = tuple(html(capfirst(options[i])) for i in order)
         return self.item(
             fact, "mcq", variant, prompt, answer or right, options=shown, correct=(order.index(0),)
         )
