@@ -250,11 +250,15 @@ def read_deck(path: str, data: bytes | None = None) -> tuple[Deck | None, list[P
         except OSError as e:
             return None, [Problem(shown, 0, 0, f"cannot read the file: {e.strerror}")]
     with paused_gc():
-        return _read_deck(path, shown, data)
+        root, problems = parse_file(shown, data)
+        return deck_from_values(path, root, problems)
 
 
-def _read_deck(path: str, shown: str, data: bytes) -> tuple[Deck | None, list[Problem]]:
-    root, problems = parse_file(shown, data)
+def deck_from_values(
+    path: str, root: Any, problems: list[Problem]
+) -> tuple[Deck | None, list[Problem]]:
+    """The deck in a parsed file (`parse_file`'s located values and problems), validated."""
+    shown = os.path.normpath(path)
     r = FileReader(shown)
     r.problems.extend(problems)
     if root is None:
