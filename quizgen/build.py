@@ -2,8 +2,9 @@
 
 Outputs go to one folder (default dist/) that quizgen owns: a manifest (.quizgen-manifest.json)
 records every file it wrote with its hash and the fingerprint of the inputs that made it. A
-rebuild whose inputs (deck file, templates, options, quizgen version) are unchanged and whose
-outputs are intact writes nothing. quizgen never overwrites or deletes a file it did not write.
+rebuild whose inputs (deck file, templates, images, options, quizgen version) are unchanged and
+whose outputs are intact writes nothing, and when that holds for every deck it loads none.
+quizgen never overwrites or deletes a file it did not write.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from quizgen import __version__
 from quizgen.errors import QuizgenError
-from quizgen.generation.item import Item
-from quizgen.model import Deck
 from quizgen.output import TMP_PREFIX, atomic_write, sweep_stale_temp_files, temp_name
+
+if TYPE_CHECKING:  # not imported at run time: a no-change rebuild needs none of them
+    import jinja2
+
+    from quizgen.generation.item import Item
+    from quizgen.model import Deck
 
 MANIFEST = ".quizgen-manifest.json"
 FORMATS = ("apkg", "html", "csv", "gift", "moodle-xml", "json")
@@ -69,10 +72,6 @@ def build(
 
 
 def _build(paths: Iterable[str], options: BuildOptions, progress: Progress | None) -> BuildReport:
-    from quizgen.generation import generate
-    from quizgen.loading.validate import load_decks
-    from quizgen.templating import make_env, search_path
-
     unknown = sorted(set(options.formats) - set(FORMATS))
     if unknown:
         raise QuizgenError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
@@ -86,6 +85,11 @@ def _build(paths: Iterable[str], options: BuildOptions, progress: Progress | Non
         if unchanged is not None:
             report.unchanged = unchanged
             return report
+    # Imported only now: a no-change rebuild needs none of them.
+    from quizgen.generation import generate
+    from quizgen.loading.validate import load_decks
+    from quizgen.templating import make_env, search_path
+
     decks = load_decks(paths)
     together = sorted({os.path.abspath(d.path) for d in decks})
     stage = temp_name(os.path.abspath(out), "stage")
@@ -246,7 +250,9 @@ def _text_writer(suffix: str, module: str, function: str) -> Writer:
 
 
 # (deck, items, staging folder, output folder, options, env) → paths written under staging
-Writer = Callable[[Deck, Sequence[Item], str, str, BuildOptions, jinja2.Environment], list[str]]
+Writer = Callable[
+    ["Deck", Sequence["Item"], str, str, BuildOptions, "jinja2.Environment"], list[str]
+]
 WRITERS: dict[str, Writer] = {
     "apkg": _write_apkg,
     "html": _write_html,
@@ -302,7 +308,7 @@ def _unchanged(
     small: this compares the inputs the manifest recorded, without parsing. It answers only
     when the same deck files were last built together, so that the checks across files
     (duplicate deck and fact ids) are known to pass; anything else takes the full path."""
-    from quizgen.loading.validate import find_deck_files
+    from quizgen.loading.files import find_deck_files
 
     files, problems = find_deck_files(paths)
     if problems or not files:

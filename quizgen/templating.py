@@ -81,9 +81,9 @@ def render_block(env: jinja2.Environment, name: str, block: str, context: dict[s
                     f"(it has: {', '.join(template.blocks) or 'none'})"
                 )
         found = blocks[name, block] = (template, template.blocks[block])
-    template, render = found
+    template, body = found
     try:
-        return "".join(render(template.new_context(context)))
+        return "".join(body(template.new_context(context)))
     except Exception:
         with _located(env, name):
             env.handle_exception()  # rewrites the traceback to template lines, then re-raises

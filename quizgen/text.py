@@ -20,9 +20,8 @@ def plain(value: str | Markup) -> str:
     if isinstance(value, Markup):
         if "<" in value or "&" in value:
             return value.striptags()
-        return " ".join(
-            str.split(value)
-        )  # what striptags() leaves of text without tags or entities
+        # What striptags() leaves of text without tags or entities, minus its regexes.
+        return " ".join(str.split(value))
     return value
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from quizgen.dates import DateSyntaxError, FuzzyDate, parse_date
 from quizgen.errors import DeckError, Problem
 from quizgen.loading import yamlsource
+from quizgen.loading.files import find_deck_files
 from quizgen.loading.yamlsource import (
     Map,
     Null,
@@ -46,7 +47,6 @@ from quizgen.model import (
 T = TypeVar("T")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 WEB_URL = re.compile(r"https?://[^\s<>\"]+\Z", re.IGNORECASE)
-DECK_SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = {"deck", "sources", "entities", "facts"}
 DECK_KEYS = {"id", "title", "description", "language", "license", "attribution", "url", "templates"}
@@ -634,34 +634,6 @@ def _bool(r: FileReader, m: Map, key: str, what: str, default: bool) -> bool:
 
 
 # --- many files -----------------------------------------------------------------------------------
-
-
-def find_deck_files(paths: Iterable[str]) -> tuple[list[str], list[Problem]]:
-    """Expand folders to their *.yaml / *.yml files, sorted, so every run sees the same order."""
-    files: list[str] = []
-    problems: list[Problem] = []
-    for p in paths:
-        if os.path.isdir(p):
-            try:
-                names = os.listdir(p)
-            except OSError as e:
-                problems.append(Problem(p, 0, 0, f"cannot read the folder: {e.strerror}"))
-                continue
-            found = sorted(
-                os.path.join(p, n)
-                for n in names
-                if n.endswith(DECK_SUFFIXES) and not n.startswith(".")
-            )
-            if not found:
-                problems.append(Problem(p, 0, 0, "no deck files (*.yaml) in this folder"))
-            files.extend(found)
-        elif os.path.isfile(p):
-            files.append(p)
-        elif os.path.exists(p):
-            problems.append(Problem(p, 0, 0, "not a deck file (a device, pipe or socket)"))
-        else:
-            problems.append(Problem(p, 0, 0, "no such file or folder"))
-    return files, problems
 
 
 def load_decks(paths: Iterable[str]) -> list[Deck]:
