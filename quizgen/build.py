@@ -91,14 +91,14 @@ def _build(paths: Iterable[str], options: BuildOptions, progress: Progress | Non
     from quizgen.templating import make_env, search_path
 
     decks = load_decks(paths)
-    together = sorted({os.path.abspath(d.path) for d in decks})
+    together = sorted({_relative(d.path, out) for d in decks})
     stage = temp_name(os.path.abspath(out), "stage")
     staged: dict[str, dict[str, str]] = {}  # deck id → {relative path: fingerprint}
     inputs: dict[str, dict[str, Any]] = {}  # deck id → what its outputs were made from
     try:
         for done, deck in enumerate(decks):
-            inputs[deck.info.id] = _inputs(deck, together)
-            fingerprint = _fingerprint(inputs[deck.info.id], options)
+            inputs[deck.info.id] = _inputs(deck, together, out)
+            fingerprint = _fingerprint(inputs[deck.info.id], options, out)
             entry = manifest["decks"].get(deck.info.id)
             if (
                 not options.force
@@ -263,38 +263,55 @@ WRITERS: dict[str, Writer] = {
 }
 
 
-def _inputs(deck: Deck, together: list[str]) -> dict[str, Any]:
+def _inputs(deck: Deck, together: list[str], out: str) -> dict[str, Any]:
     """What a deck's outputs are made from, as the manifest keeps it: enough to tell on the next
     build, without loading any deck, that nothing changed (see `_unchanged`)."""
+    templates = deck.info.templates
     return {
-        "deck": os.path.abspath(deck.path),
-        "templates": deck.info.templates,
-        "images": sorted({f.image for f in deck.facts if f.image}),
+        "deck": _relative(deck.path, out),
+        "templates": _relative(templates, out) if templates else None,
+        "images": sorted({_relative(f.image, out) for f in deck.facts if f.image}),
         "together": together,  # the deck files loaded (and checked against each other) with it
     }
 
 
-def _fingerprint(inputs: dict[str, Any], options: BuildOptions) -> str:
+def _relative(path: str, out: str) -> str:
+    """A path as the manifest keeps it: relative to the output folder, so that the manifest
+    names no one's home folder and still holds when the project folder moves."""
+    try:
+        return os.path.relpath(path, os.path.abspath(out))
+    except ValueError:  # on another drive (Windows)
+        return os.path.abspath(path)
+
+
+def _resolve(path: str, out: str) -> str:
+    """The inverse of `_relative` (lexically, as relpath works: `out` need not exist yet)."""
+    return os.path.normpath(os.path.join(os.path.abspath(out), path))
+
+
+def _fingerprint(inputs: dict[str, Any], options: BuildOptions, out: str) -> str:
     """Everything an output depends on: the deck file, every template it may use, its images,
-    the options and the quizgen version."""
+    the options and the quizgen version. `inputs` as `_inputs` made them."""
     from quizgen.templating import search_path
 
     h = hashlib.sha256()
     h.update(__version__.encode())
     h.update(json.dumps({**asdict(options), "force": False}, sort_keys=True).encode())
-    with open(inputs["deck"], "rb") as fh:
+    with open(_resolve(inputs["deck"], out), "rb") as fh:
         h.update(fh.read())
-    for root in search_path(inputs["templates"], options.project_templates):
-        for folder, dirs, names in sorted(os.walk(root)):
-            dirs.sort()
+    templates = inputs["templates"] and _resolve(inputs["templates"], out)
+    for i, root in enumerate(search_path(templates, options.project_templates)):
+        for folder, _, names in sorted(os.walk(root)):
             for name in sorted(names):
                 p = os.path.join(folder, name)
-                h.update(p.encode())
+                # Named within its root (and the root by rank): moving the project or
+                # reinstalling quizgen elsewhere changes no template.
+                h.update(f"{i}\0{os.path.relpath(p, root)}\0".encode())
                 with open(p, "rb") as fh:
                     h.update(fh.read())
     for image in inputs["images"]:
         h.update(image.encode())
-        with open(image, "rb") as fh:
+        with open(_resolve(image, out), "rb") as fh:
             h.update(fh.read())
     return h.hexdigest()
 
@@ -313,7 +330,7 @@ def _unchanged(
     files, problems = find_deck_files(paths)
     if problems or not files:
         return None  # the full path reports them
-    found = list(dict.fromkeys(os.path.abspath(f) for f in files))
+    found = list(dict.fromkeys(_relative(f, out) for f in files))
     recorded = {
         e["inputs"]["deck"]: (deck_id, e)
         for deck_id, e in manifest["decks"].items()
@@ -325,7 +342,7 @@ def _unchanged(
             deck_id, entry = recorded[path]
             if entry["inputs"]["together"] != sorted(found):
                 return None
-            if _fingerprint(entry["inputs"], options) != entry["fingerprint"]:
+            if _fingerprint(entry["inputs"], options, out) != entry["fingerprint"]:
                 return None
             if not _intact(out, entry["files"]):
                 return None

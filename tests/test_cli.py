@@ -154,6 +154,35 @@ def test_a_no_change_rebuild_does_not_load_the_decks(
     assert changed.exit_code == 0 and "wrote" in changed.output, changed.output
 
 
+def test_the_manifest_names_inputs_relative_to_the_output_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No one's home folder in a manifest that may be published with the outputs; and moving
+    # the whole project keeps the no-change shortcut.
+    import quizgen.loading.validate as validate
+
+    project = tmp_path / "project"
+    (project / "decks").mkdir(parents=True)
+    shutil.copy(DATA / "small.yaml", project / "decks" / "small.yaml")
+    (project / "templates").mkdir()  # the project's overrides: their place moves too
+    (project / "templates" / "README.md").write_text("overrides go here")
+    monkeypatch.chdir(project)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    manifest = json.loads((project / "dist" / ".quizgen-manifest.json").read_text())
+    assert str(tmp_path) not in json.dumps(manifest)
+    assert manifest["decks"]["small"]["inputs"]["deck"] == os.path.join("..", "decks", "small.yaml")
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    monkeypatch.chdir(moved)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the deck was loaded")
+
+    monkeypatch.setattr(validate, "read_deck", refuse)
+    again = runner.invoke(main, ["build"])
+    assert again.exit_code == 0 and "unchanged" in again.output, again.output
+
+
 def test_decks_built_apart_are_checked_together_when_built_together(
     runner: CliRunner, tmp_path: Path
 ) -> None:
