@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import replace
 
 import pytest
 
+from quizgen.dates import parse_date
 from quizgen.generation import generate, generate_with_refusals
+from quizgen.generation.distractors import _blurred
 from quizgen.model import Deck
 from quizgen.text import plain
 
@@ -314,3 +317,32 @@ def test_mcq_has_one_right_answer_in_range(small_deck: Deck, seed: int) -> None:
                 "agreement",
                 "protests",
             )  # date answers read as the author's date_text
+
+
+def test_blurred_dates_are_those_some_other_event_date_overlaps() -> None:
+    # The index scans distinct dates only (a large deck repeats months and years); it must find
+    # exactly what comparing every pair of events finds.
+    rng = random.Random(5)
+    forms = ["{y}", "{y}-{m:02d}", "{y}-{m:02d}-{d:02d}", "{y}-{m:02d}~", "{y}?", "{y}/{y2}"]
+    cases = [["2015-03-01", "2015-03-01", "1990"]]  # two events, one day: they blur
+    for _ in range(60):
+        texts = []
+        first = rng.choice((1900, 2010))  # sparse and dense
+        for _ in range(rng.randrange(2, 60)):
+            y = rng.randrange(first, 2016)
+            form = rng.choice(forms)
+            texts.append(
+                form.format(
+                    y=y, y2=y + rng.randrange(1, 3), m=rng.randrange(1, 13), d=rng.randrange(1, 29)
+                )
+            )
+        cases.append(texts)
+    for texts in cases:
+        dates = sorted((parse_date(t) for t in texts), key=lambda d: d.sort_key)
+        pairwise = {
+            d
+            for i, d in enumerate(dates)
+            for j, other in enumerate(dates)
+            if i != j and not d.distinct_from(other)
+        }
+        assert _blurred(dates) == pairwise, texts

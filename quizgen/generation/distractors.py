@@ -15,7 +15,7 @@ import itertools
 import random
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -69,13 +69,22 @@ def mentions(text: str, name: str) -> bool:
 _SAMPLE = 40  # candidates looked at per question: enough to find 3 good ones, O(1) per item
 
 
-def _sample(rng: random.Random, pool: Sequence[T], limit: int = _SAMPLE) -> list[T]:
-    """Up to `limit` random members of `pool` in random order, in O(limit) for large pools."""
-    if len(pool) <= limit:
-        items = list(pool)
+def _sample(
+    rng: random.Random,
+    pool: Sequence[T],
+    lo: int = 0,
+    hi: int | None = None,
+    limit: int = _SAMPLE,
+) -> list[T]:
+    """Up to `limit` random members of `pool[lo:hi]` in random order, in O(limit) however large
+    the pool: the range is not copied (on a large deck, a window of dates or figures holds
+    thousands)."""
+    hi = len(pool) if hi is None else hi
+    if hi - lo <= limit:
+        items = list(pool[lo:hi])
         rng.shuffle(items)
         return items
-    return [pool[i] for i in rng.sample(range(len(pool)), limit)]
+    return [pool[lo + i] for i in rng.sample(range(hi - lo), limit)]
 
 
 @dataclass
@@ -147,15 +156,21 @@ class DeckIndex:
 
 def _blurred(dates: list[FuzzyDate]) -> set[FuzzyDate]:
     """Dates (sorted by start) that some other date cannot be told apart from."""
-    out: set[FuzzyDate] = set()
+    # A date held by two events blurs into itself; the scan then runs over distinct dates only,
+    # which a calendar bounds: a large deck repeats the same months and years over and over.
+    counts = Counter(dates)
+    unique = list(counts)  # still sorted: Counter keeps first-seen order
+    out = {d for d, n in counts.items() if n > 1}
     gap = dt.timedelta(days=63)  # FuzzyDate.distinct_from's margin for fuzzy dates
-    for i, d in enumerate(dates):
+    for i, d in enumerate(unique):
         limit = d.upper + gap if d.upper < dt.date.max - gap else dt.date.max
-        for other in dates[i + 1 :]:
+        for j in range(i + 1, len(unique)):
+            other = unique[j]
             if other.lower > limit:
                 break
             if not d.distinct_from(other):
-                out |= {d, other}
+                out.add(d)
+                out.add(other)
     return out
 
 
@@ -301,10 +316,10 @@ def date_distractors(
     starts = ix.date_starts.get(true.precision, [])
     lo = bisect.bisect_left(starts, max(dt.date.min + window, true.lower) - window)
     hi = bisect.bisect_right(starts, min(dt.date.max - window, true.lower) + window)
-    pool = ix.dates_by_precision[true.precision][lo:hi] if starts else []
+    pool = ix.dates_by_precision[true.precision] if starts else []
     near = [
         d
-        for d in _sample(rng, pool)
+        for d in _sample(rng, pool, lo, hi)
         if d.is_interval == true.is_interval and abs(_steps(true, d)) <= span
     ]
     shifts = [s for k in _SHIFTS[true.precision] for s in (k, -k)]
@@ -369,7 +384,7 @@ def quantity_distractors(
     values = ix.values_by_unit.get(norm(q.unit), [])
     lo = bisect.bisect_left(values, q.value / 10)
     hi = bisect.bisect_right(values, q.value * 10)
-    deck_values = sorted(set(_sample(rng, values[lo:hi])))
+    deck_values = sorted(set(_sample(rng, values, lo, hi)))
     rng.shuffle(deck_values)
     factors = [Decimal(x) for x in ("0.5", "2", "4", "0.25", "3", "0.1", "10")]
     head = factors[:3]

@@ -577,7 +577,8 @@ def first_items(bd: Builder, events: list[Fact]) -> Iterator[Item]:
     for i, a in enumerate(by_id):
         if a.id in used:
             continue
-        for b in by_id[i + 1 :]:
+        for j in range(i + 1, len(by_id)):  # not a slice: a copy of the rest for every event
+            b = by_id[j]
             if b.id not in used and _when(a).distinct_from(_when(b)) and not _same_words(a, b):
                 used |= {a.id, b.id}
                 pair = [a, b]
