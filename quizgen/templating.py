@@ -30,14 +30,37 @@ def search_path(
     return (*dict.fromkeys(os.path.abspath(d) for d in dirs), PACKAGE_TEMPLATES)
 
 
-@lru_cache(maxsize=32)
 def make_env(paths: Sequence[str] = (PACKAGE_TEMPLATES,)) -> jinja2.Environment:
-    """One environment per search path; cached so templates compile once per process."""
+    """One environment per search path and state of its files: templates compile once, yet a
+    process that builds again after an edit (`quizgen watch`) sees the edited templates."""
+    paths = tuple(paths)
+    return _make_env(paths, _stamp(paths))
+
+
+def _stamp(paths: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Every template file under `paths` with its mtime and size: a few dozen stat calls per
+    build, where Jinja's own auto_reload would stat a file on every one of its renders."""
+    found = []
+    for root in paths:
+        for folder, _, names in os.walk(root):
+            for name in names:
+                p = os.path.join(folder, name)
+                with contextlib.suppress(OSError):  # gone since the walk: the loader will say
+                    st = os.stat(p)
+                    found.append((p, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=32)
+def _make_env(
+    paths: tuple[str, ...], stamp: tuple[tuple[str, int, int], ...]
+) -> jinja2.Environment:
+    """The environment for `paths`; `stamp` only keys the cache (see make_env)."""
     # Sandboxed when any template may come from outside quizgen: a deck's own templates come
     # with the deck, and a deck from elsewhere must not run code on the machine that builds it.
     # Our built-in templates alone run unsandboxed: the sandbox checks every attribute access,
     # a measurable cost over hundreds of thousands of questions.
-    kind = jinja2.Environment if tuple(paths) == (PACKAGE_TEMPLATES,) else SandboxedEnvironment
+    kind = jinja2.Environment if paths == (PACKAGE_TEMPLATES,) else SandboxedEnvironment
     env = kind(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(p) for p in paths]),
         undefined=jinja2.StrictUndefined,
@@ -45,7 +68,7 @@ def make_env(paths: Sequence[str] = (PACKAGE_TEMPLATES,)) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        auto_reload=False,  # a build is one process: don't stat every template on every render
+        auto_reload=False,  # make_env() checks the files instead, once per call
     )
     for name, fn in FILTERS.items():
         env.filters[name] = fn

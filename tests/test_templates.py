@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,19 @@ def test_templates_cannot_reach_python_internals(small_deck: Deck, tmp_path: Pat
     project = write(tmp_path / "p", QA, evil)
     with pytest.raises(TemplateError, match="unsafe"):
         generate(small_deck, project_templates=[project])
+
+
+def test_a_template_edited_between_two_builds_is_read_again(
+    small_deck: Deck, tmp_path: Path
+) -> None:
+    # `quizgen watch` builds many times in one process; compiled templates must not outlive an
+    # edit (the build's fingerprint sees the edit, so the rebuild must too).
+    project = write(tmp_path / "p", QA, "{% block when %}FIRST {{ b.what }}{% endblock %}")
+    first = generate(small_deck, project_templates=[project])
+    assert prompt_of(first, "small/revolution/qa/when").startswith("FIRST")
+    path = tmp_path / "p" / QA
+    path.write_text("{% block when %}SECOND {{ b.what }}{% endblock %}", encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a coarse clock
+    again = generate(small_deck, project_templates=[project])
+    assert prompt_of(again, "small/revolution/qa/when").startswith("SECOND")
