@@ -331,6 +331,7 @@ def _unchanged(
     if problems or not files:
         return None  # the full path reports them
     found = list(dict.fromkeys(_relative(f, out) for f in files))
+    together = sorted(found)
     recorded = {
         e["inputs"]["deck"]: (deck_id, e)
         for deck_id, e in manifest["decks"].items()
@@ -340,7 +341,7 @@ def _unchanged(
     try:
         for path in found:
             deck_id, entry = recorded[path]
-            if entry["inputs"]["together"] != sorted(found):
+            if entry["inputs"]["together"] != together:
                 return None
             if _fingerprint(entry["inputs"], options, out) != entry["fingerprint"]:
                 return None

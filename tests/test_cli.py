@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import quizgen.loading.validate as validate
 from quizgen.cli import main
 from tests.conftest import DATA, REPO, SHIPPED_DECK
 
@@ -128,26 +129,28 @@ def test_build_is_incremental_and_force_rebuilds(runner: CliRunner, tmp_path: Pa
     assert "wrote" in forced.output
 
 
-def test_a_no_change_rebuild_does_not_load_the_decks(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Loading is most of a no-change rebuild's cost on a large deck; the manifest's record of
-    # the inputs answers without it. Any change (here: the image) takes the full path again.
-    import quizgen.loading.validate as validate
-
-    shutil.copy(DATA / "anki_deck.yaml", tmp_path / "deck.yaml")
-    shutil.copy(DATA / "anki_pic.png", tmp_path / "anki_pic.png")
-    args = ["build", str(tmp_path / "deck.yaml"), "--out", str(tmp_path / "out")]
-    assert runner.invoke(main, args).exit_code == 0
-    real_read_deck = validate.read_deck
+def refuse_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any deck loaded from here on fails the test: a no-change rebuild must need none."""
 
     def refuse(*_: object) -> None:
         raise AssertionError("the deck was loaded")
 
     monkeypatch.setattr(validate, "read_deck", refuse)
-    again = runner.invoke(main, args)
+
+
+def test_a_no_change_rebuild_does_not_load_the_decks(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading is most of a no-change rebuild's cost on a large deck; the manifest's record of
+    # the inputs answers without it. Any change (here: the image) takes the full path again.
+    shutil.copy(DATA / "anki_deck.yaml", tmp_path / "deck.yaml")
+    shutil.copy(DATA / "anki_pic.png", tmp_path / "anki_pic.png")
+    args = ["build", str(tmp_path / "deck.yaml"), "--out", str(tmp_path / "out")]
+    assert runner.invoke(main, args).exit_code == 0
+    with monkeypatch.context() as patch:
+        refuse_loading(patch)
+        again = runner.invoke(main, args)
     assert again.exit_code == 0 and "unchanged" in again.output, again.output
-    monkeypatch.setattr(validate, "read_deck", real_read_deck)
     with (tmp_path / "anki_pic.png").open("ab") as fh:
         fh.write(b"\0")
     changed = runner.invoke(main, args)
@@ -159,8 +162,6 @@ def test_the_manifest_names_inputs_relative_to_the_output_folder(
 ) -> None:
     # No one's home folder in a manifest that may be published with the outputs; and moving
     # the whole project keeps the no-change shortcut.
-    import quizgen.loading.validate as validate
-
     project = tmp_path / "project"
     (project / "decks").mkdir(parents=True)
     shutil.copy(DATA / "small.yaml", project / "decks" / "small.yaml")
@@ -174,11 +175,7 @@ def test_the_manifest_names_inputs_relative_to_the_output_folder(
     moved = tmp_path / "moved"
     project.rename(moved)
     monkeypatch.chdir(moved)
-
-    def refuse(*_: object) -> None:
-        raise AssertionError("the deck was loaded")
-
-    monkeypatch.setattr(validate, "read_deck", refuse)
+    refuse_loading(monkeypatch)
     again = runner.invoke(main, ["build"])
     assert again.exit_code == 0 and "unchanged" in again.output, again.output
 
